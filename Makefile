@@ -1,0 +1,43 @@
+# SPT Portal — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install migrate demo messages lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("SPT Portal needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+# Compiles the gettext catalogues (locale/*/LC_MESSAGES/django.po -> .mo) without GNU gettext.
+messages: $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Web, Celery worker and beat together at http://127.0.0.1:$(PORT); Ctrl-C stops all of it.
+run: demo
+	PORT=$(PORT) $(BIN)/python scripts/run_all.py
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: migrate
+	$(BIN)/python benchmarks/slo_bench.py
+
+clean:
+	rm -rf $(VENV) var

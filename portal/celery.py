@@ -1,0 +1,19 @@
+"""The Celery app and the single beat schedule of the portal."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every minute: record SLO warnings and breaches that came due, each once.
+    "slo-sweep": {"task": "slo.tasks.sweep_clocks_task", "schedule": crontab()},
+    # Every minute: re-send outbox rows whose first send did not happen (broker down, crash).
+    "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab()},
+}

@@ -1,0 +1,95 @@
+"""Configuration in the Django admin. Requests are read-only here: every change goes through
+the services, so the status and the history stay right."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from requests_app.models import (
+    Category,
+    ErpModule,
+    Organisation,
+    Priority,
+    Profile,
+    Request,
+    RequestEvent,
+    RequestType,
+)
+
+User = get_user_model()
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fk_name = "user"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ("username", "email", "first_name", "last_name", "organisation", "is_active")
+    list_select_related = ("profile__organisation",)
+    list_filter = ("is_active", "is_staff", "groups", "profile__organisation")
+
+    @admin.display(description="Organisation")
+    def organisation(self, user):
+        profile = getattr(user, "profile", None)
+        return profile.organisation if profile else ""
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "position")
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "subject_to_slo", "client_can_open", "is_active")
+    list_filter = ("category", "subject_to_slo", "client_can_open")
+
+
+@admin.register(Priority)
+class PriorityAdmin(admin.ModelAdmin):
+    list_display = ("name", "rank", "signification")
+
+
+@admin.register(ErpModule)
+class ErpModuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Request)
+class RequestAdmin(ReadOnlyAdmin):
+    list_display = ("key", "title", "status", "request_type", "priority", "organisation",
+                    "assignee", "created_at")
+    list_filter = ("status", "request_type", "priority", "organisation")
+    list_select_related = ("request_type", "priority", "organisation", "assignee")
+    search_fields = ("title", "number")
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyAdmin):
+    list_display = ("request", "kind", "actor", "created_at", "is_internal")
+    list_filter = ("kind", "is_internal")
+    list_select_related = ("request", "actor")

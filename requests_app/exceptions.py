@@ -1,0 +1,43 @@
+"""Domain errors of the request app. Views turn them into a message and a 4xx."""
+
+from portal.errors import SptError
+
+
+class RequestNotFound(SptError):
+    """Also raised for a request the person may not see: they learn nothing of it."""
+
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(SptError):
+    code = "forbidden"
+    status = 403
+
+
+class TransitionNotAllowed(SptError):
+    code = "transition_not_allowed"
+    status = 409
+
+
+class StaleRequest(SptError):
+    """Somebody else changed the request between the page load and this action."""
+
+    code = "stale"
+    status = 409
+
+
+class RequestClosed(SptError):
+    code = "closed"
+    status = 409
+
+
+class InvalidInput(SptError):
+    """Input that passed the form but breaks a business rule; ``field`` names the culprit."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message, code=code)
+        self.field = field

@@ -1,0 +1,358 @@
+"""The data model of SPT requests. Rules live in workflow.py and services/, not here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.workflow import ConfirmationState, RequestStatus, RequestWorkflow, Resolution
+
+KEY_PREFIX = "SPT-"
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """What the portal knows of a person beyond Django's user: organisation and language."""
+
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        DE = "de", "Deutsch"
+        EN = "en", "English"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        verbose_name=_("organisation"),
+        help_text=_("Renseignée pour les utilisateurs clients, vide pour le personnel."),
+    )
+    language = models.CharField(
+        _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FR
+    )
+
+    class Meta:
+        verbose_name = _("profil")
+        verbose_name_plural = _("profils")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Category(models.Model):
+    name = models.CharField(_("catégorie"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestType(models.Model):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("type"), max_length=100)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="types", verbose_name=_("catégorie")
+    )
+    description = models.CharField(_("description"), max_length=300)
+    subject_to_slo = models.BooleanField(_("soumis au SLO"), default=False)
+    client_can_open = models.BooleanField(_("ouvrable par le client"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("type de demande")
+        verbose_name_plural = _("types de demande")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.Model):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("priorité"), max_length=50)
+    signification = models.CharField(_("signification"), max_length=300)
+    rank = models.PositiveSmallIntegerField(
+        _("rang"), default=0, help_text=_("0 = la plus urgente.")
+    )
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("priorité")
+        verbose_name_plural = _("priorités")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ErpModule(models.Model):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("module"), max_length=100)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("module ERP")
+        verbose_name_plural = _("modules ERP")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", _("Production")
+    TEST = "test", _("Test")
+    DEVELOPMENT = "development", _("Développement")
+
+
+class Request(RequestWorkflow):
+    """A level-1 support request, known to people as ``SPT-<n>``."""
+
+    number = models.PositiveIntegerField(_("numéro"), unique=True, editable=False)
+    title = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"))
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type")
+    )
+    priority = models.ForeignKey(
+        Priority, on_delete=models.PROTECT, related_name="requests", verbose_name=_("priorité")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="requests",
+        verbose_name=_("organisation"),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_requests",
+        verbose_name=_("demandeur"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_requests",
+        verbose_name=_("créée par"),
+    )
+    shared_with_organisation = models.BooleanField(_("partagée avec l'organisation"), default=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_requests", verbose_name=_("assignée à"),
+    )
+    # Qualification details (seed element 4).
+    module = models.ForeignKey(
+        ErpModule, null=True, blank=True, on_delete=models.PROTECT, related_name="requests",
+        verbose_name=_("module"),
+    )
+    version = models.CharField(_("version"), max_length=50, blank=True)
+    environment = models.CharField(
+        _("environnement"), max_length=20, choices=Environment.choices, blank=True
+    )
+    details = models.JSONField(_("champs du type"), default=dict, blank=True)
+    qualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("qualifiée par"),
+    )
+    qualified_at = models.DateTimeField(_("qualifiée le"), null=True, blank=True)
+    rnd_reference = models.CharField(_("référence R&D"), max_length=100, blank=True)
+    resolution = models.CharField(
+        _("résolution"), max_length=20, choices=Resolution.choices, blank=True
+    )
+    follows_up = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups",
+        verbose_name=_("suite de"),
+    )
+    confirmation_state = models.CharField(
+        _("confirmation"), max_length=20, choices=ConfirmationState.choices, blank=True,
+        default=ConfirmationState.NONE,
+    )
+    awaiting_customer_since = models.DateTimeField(
+        _("en attente du client depuis"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("modifiée par"),
+    )
+    closed_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="req_org_status"),
+            models.Index(fields=["reporter", "status"], name="req_reporter_status"),
+            models.Index(fields=["assignee", "status"], name="req_assignee_status"),
+            models.Index(fields=["status", "updated_at"], name="req_status_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"{KEY_PREFIX}{self.number}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == RequestStatus.CLOSED
+
+    def customer_waiting_period_elapsed(self, now=None) -> bool:
+        """Whether the client has been silent for the configured number of business days."""
+        if self.awaiting_customer_since is None:
+            return False
+        from requests_app.selectors import customer_waiting_deadline
+
+        return (now or timezone.now()) >= customer_waiting_deadline(self.awaiting_customer_since)
+
+
+class Participant(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="participant_once")
+        ]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+
+class NotificationMute(models.Model):
+    """A person who switched off the e-mails about one request (seed element 8)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="request_mutes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="mute_once")]
+
+
+class Comment(models.Model):
+    """A public comment, or an internal note (never shown to clients)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="request_comments"
+    )
+    body = models.TextField(_("commentaire"))
+    is_internal = models.BooleanField(_("note interne"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["request", "created_at"], name="comment_req_time")]
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never reuses the uploaded one: it is served only through a view.
+    return f"attachments/{instance.request_id}/{timezone.now():%Y%m}/{instance.token}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    is_internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Demande créée")
+    STATUS_CHANGED = "status_changed", _("Statut modifié")
+    COMMENTED = "commented", _("Commentaire")
+    INTERNAL_NOTE = "internal_note", _("Note interne")
+    FIELD_CHANGED = "field_changed", _("Champ modifié")
+    ASSIGNED = "assigned", _("Assignation")
+    ATTACHMENT_ADDED = "attachment_added", _("Pièce jointe ajoutée")
+    PARTICIPANT_ADDED = "participant_added", _("Participant ajouté")
+    PARTICIPANT_REMOVED = "participant_removed", _("Participant retiré")
+    MUTED = "muted", _("Notifications désactivées")
+    UNMUTED = "unmuted", _("Notifications réactivées")
+    CONFIRMATION_REQUESTED = "confirmation_requested", _("Confirmation demandée")
+    CONFIRMED = "confirmed", _("Résolution confirmée")
+    DENIED = "denied", _("Résolution refusée")
+    SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
+    SLO_BREACHED = "slo_breached", _("SLO dépassé")
+
+
+class RequestEvent(models.Model):
+    """One append-only line of a request's history (seed element 6)."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, blank=True, choices=RequestStatus.choices)
+    to_status = models.CharField(max_length=20, blank=True, choices=RequestStatus.choices)
+    is_internal = models.BooleanField(
+        default=False, help_text=_("Visible du personnel seulement.")
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["request", "-created_at"], name="event_req_time")]
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KeyCounter(models.Model):
+    """Hands out gapless ``SPT-<n>`` numbers; the row is locked while a request is created."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.PositiveIntegerField(default=0)

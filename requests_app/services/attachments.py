@@ -1,0 +1,78 @@
+"""Attachments stored with the request; served only through the access-checked view."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from collections.abc import Iterable
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from requests_app import events
+from requests_app.exceptions import InvalidInput
+from requests_app.models import Attachment, Comment, EventKind, Request
+
+
+def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
+    """Size, count and type limits, each refused with a message that names the file."""
+    files = [f for f in files if f]
+    if len(files) > settings.ATTACHMENT_MAX_FILES:
+        raise InvalidInput(
+            _("Au plus %(n)d fichiers par envoi.") % {"n": settings.ATTACHMENT_MAX_FILES},
+            field="attachments",
+        )
+    allowed = {ext.lower().lstrip(".") for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS}
+    for upload in files:
+        name = PurePath(upload.name or "").name
+        extension = PurePath(name).suffix.lower().lstrip(".")
+        if not name or extension not in allowed:
+            raise InvalidInput(
+                _("« %(name)s » : type de fichier non accepté. Types acceptés : %(types)s.")
+                % {"name": name or "?", "types": ", ".join(sorted(allowed))},
+                field="attachments",
+            )
+        if upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise InvalidInput(
+                _("« %(name)s » dépasse la taille maximale de %(max)d Mo.")
+                % {"name": name, "max": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+                field="attachments",
+            )
+        if upload.size == 0:
+            raise InvalidInput(_("« %(name)s » est vide.") % {"name": name}, field="attachments")
+    return files
+
+
+def attachments_store(
+    *,
+    request: Request,
+    actor: AbstractBaseUser,
+    files: Iterable[UploadedFile],
+    comment: Comment | None = None,
+    is_internal: bool = False,
+) -> list[Attachment]:
+    stored = []
+    for upload in attachments_validate(files):
+        name = PurePath(upload.name).name[:255]
+        attachment = Attachment(
+            request=request,
+            comment=comment,
+            token=secrets.token_hex(16),
+            original_name=name,
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            size=upload.size,
+            uploaded_by=actor,
+            is_internal=is_internal,
+        )
+        attachment.file.save(attachment.token, upload, save=False)
+        attachment.save()
+        events.event_record(
+            request=request, actor=actor, kind=EventKind.ATTACHMENT_ADDED,
+            is_internal=is_internal, comment=comment,
+            payload={"name": name, "size": upload.size, "token": attachment.token},
+        )
+        stored.append(attachment)
+    return stored

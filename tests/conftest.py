@@ -1,0 +1,106 @@
+"""Shared fixtures: one person per role, two customer organisations, and a way to walk a
+request to any status through the real services."""
+
+from __future__ import annotations
+
+import pytest
+
+from requests_app import services
+from requests_app.permissions import Role
+from requests_app.workflow import RequestStatus as S
+from tests import factories
+
+
+@pytest.fixture
+def org_a(db):
+    return factories.OrganisationFactory(name="Horlogerie du Jura SA")
+
+
+@pytest.fixture
+def org_b(db):
+    return factories.OrganisationFactory(name="Chocolats du Léman SA")
+
+
+@pytest.fixture
+def client_user(org_a):
+    return factories.make_client(org_a, "client")
+
+
+@pytest.fixture
+def colleague(org_a):
+    return factories.make_client(org_a, "client2")
+
+
+@pytest.fixture
+def outsider(org_b):
+    return factories.make_client(org_b, "client.leman")
+
+
+@pytest.fixture
+def frontdesk(db):
+    return factories.make_agent(Role.FRONTDESK, username="frontdesk")
+
+
+@pytest.fixture
+def daily(db):
+    return factories.make_agent(Role.DAILY, username="daily")
+
+
+@pytest.fixture
+def servicedesk(db):
+    return factories.make_agent(Role.SERVICEDESK, username="servicedesk")
+
+
+@pytest.fixture
+def servicedesk2(db):
+    return factories.make_agent(Role.SERVICEDESK, username="servicedesk2")
+
+
+@pytest.fixture
+def expert(db):
+    return factories.make_agent(Role.EXPERT, username="expert")
+
+
+@pytest.fixture
+def rnd(db):
+    return factories.make_agent(Role.RND, username="rd")
+
+
+@pytest.fixture
+def sales(db):
+    return factories.make_agent(Role.SALES_ADMIN, username="sales")
+
+
+@pytest.fixture
+def walk(client_user, frontdesk, daily, servicedesk, expert, rnd):
+    """``walk(status)`` returns a new request of ``client_user`` brought to ``status`` by the
+    real services, assigned to ``servicedesk`` once started."""
+
+    def to(status: str, **create_kwargs):
+        r = factories.make_request(client_user, **create_kwargs)
+        if status == S.OPEN:
+            return r
+        if status == S.CLOSED:
+            return services.request_withdraw(actor=client_user, request=r, reason="Réglé.")
+        r = services.request_qualify(
+            actor=frontdesk, request=r, request_type=r.request_type,
+            priority=r.priority, module=factories.module(), version="24.1",
+            environment="production",
+        )
+        if status == S.QUALIFIED:
+            return r
+        r = services.request_start(actor=daily, request=r, assignee=servicedesk)
+        if status == S.IN_PROGRESS:
+            return r
+        if status == S.AWAITING_TRIAGE:
+            return services.request_escalate_to_expert(actor=servicedesk, request=r,
+                                                       note="À analyser.")
+        if status == S.AWAITING_RND:
+            return services.request_send_to_rnd(actor=servicedesk, request=r,
+                                                rnd_reference="RD-1")
+        if status == S.AWAITING_CUSTOMER:
+            return services.request_ask_customer(actor=servicedesk, request=r,
+                                                 question="Quelle version exactement ?")
+        raise AssertionError(status)
+
+    return to

@@ -1,0 +1,76 @@
+"""Test data. People and organisations are built here; requests are made through the
+services, as in real use."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from requests_app import services
+from requests_app.models import ErpModule, Organisation, Priority, Profile, Request, RequestType
+
+User = get_user_model()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Organisation {n} SA")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="fr_CH")
+    last_name = factory.Faker("last_name", locale="fr_CH")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+    password = factory.PostGenerationMethodCall("set_password", "demo")
+
+    @factory.post_generation
+    def finish(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+def make_client(organisation: Organisation, username: str | None = None, language: str = "fr"):
+    user = UserFactory(**({"username": username} if username else {}))
+    Profile.objects.update_or_create(
+        user=user, defaults={"organisation": organisation, "language": language}
+    )
+    return User.objects.get(pk=user.pk)
+
+
+def make_agent(*roles: str, username: str | None = None, language: str = "fr"):
+    user = UserFactory(**({"username": username} if username else {}))
+    Profile.objects.update_or_create(user=user, defaults={"language": language})
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return User.objects.get(pk=user.pk)
+
+
+def request_type(code: str = "support") -> RequestType:
+    return RequestType.objects.get(code=code)
+
+
+def priority(code: str = "medium") -> Priority:
+    return Priority.objects.get(code=code)
+
+
+def module(code: str = "finance") -> ErpModule:
+    return ErpModule.objects.get(code=code)
+
+
+def make_request(reporter, *, type_code: str = "support", priority_code: str = "medium",
+                 title: str = "La clôture mensuelle échoue", **kwargs) -> Request:
+    return services.request_create(
+        actor=reporter, request_type=request_type(type_code), title=title,
+        description=kwargs.pop("description", "Erreur 4512 à la validation."),
+        priority=priority(priority_code), **kwargs,
+    )

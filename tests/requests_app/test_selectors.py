@@ -1,0 +1,87 @@
+"""Who sees what (DESIGN §2): one access rule for lists, pages and attachments."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from requests_app import selectors, services
+from requests_app.exceptions import RequestNotFound
+from tests import factories
+
+
+def visible_keys(user):
+    return {r.key for r in selectors.request_list_visible_to(user)}
+
+
+@pytest.mark.django_db
+def test_reporter_sees_their_request(client_user):
+    r = factories.make_request(client_user, shared_with_organisation=False)
+    assert visible_keys(client_user) == {r.key}
+    assert selectors.request_get_for_user(client_user, r.key) == r
+
+
+@pytest.mark.django_db
+def test_colleague_sees_a_shared_request_but_not_a_private_one(client_user, colleague):
+    shared = factories.make_request(client_user, shared_with_organisation=True)
+    private = factories.make_request(client_user, shared_with_organisation=False)
+    assert visible_keys(colleague) == {shared.key}
+    with pytest.raises(RequestNotFound):
+        selectors.request_get_for_user(colleague, private.key)
+
+
+@pytest.mark.django_db
+def test_participant_sees_a_private_request(client_user, colleague):
+    private = factories.make_request(client_user, shared_with_organisation=False)
+    services.participant_add(actor=client_user, request=private, user=colleague)
+    assert visible_keys(colleague) == {private.key}
+
+
+@pytest.mark.django_db
+def test_other_organisation_sees_nothing_not_even_attachments(client_user, outsider):
+    r = factories.make_request(
+        client_user, attachments=[SimpleUploadedFile("journal.txt", b"erreur 4512")]
+    )
+    token = r.attachments.get().token
+    assert visible_keys(outsider) == set()
+    with pytest.raises(RequestNotFound):
+        selectors.request_get_for_user(outsider, r.key)
+    with pytest.raises(RequestNotFound):
+        selectors.attachment_get_for_user(outsider, token)
+    assert not selectors.request_timeline(outsider, r).filter(
+        request__in=selectors.request_list_visible_to(outsider)).exists()
+
+
+@pytest.mark.django_db
+def test_agents_see_every_request(client_user, outsider, frontdesk, expert, rnd, sales):
+    a = factories.make_request(client_user, shared_with_organisation=False)
+    b = factories.make_request(outsider)
+    for agent in (frontdesk, expert, rnd, sales):
+        assert visible_keys(agent) == {a.key, b.key}
+
+
+@pytest.mark.django_db
+def test_a_person_without_organisation_or_role_sees_nothing(client_user):
+    factories.make_request(client_user)
+    nobody = factories.UserFactory(username="nobody")
+    assert visible_keys(nobody) == set()
+
+
+@pytest.mark.django_db
+def test_internal_notes_and_lines_never_reach_clients(walk, client_user, servicedesk):
+    r = walk("in_progress")
+    services.comment_add(actor=servicedesk, request=r, body="Secret interne", is_internal=True)
+    services.request_escalate_to_expert(actor=servicedesk, request=r, note="Note pour l'expert")
+    assert not selectors.comment_list_visible_to(client_user, r).filter(is_internal=True)
+    assert not selectors.request_timeline(client_user, r).filter(is_internal=True).exists()
+    client_bodies = [c.body for c in selectors.comment_list_visible_to(client_user, r)]
+    assert "Secret interne" not in client_bodies
+    agent_bodies = [c.body for c in selectors.comment_list_visible_to(servicedesk, r)]
+    assert "Secret interne" in agent_bodies
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["SPT-abc", "", "SPT-", "12345678901", "SPT-1; DROP"])
+def test_malformed_keys_are_not_found(client_user, key):
+    with pytest.raises(RequestNotFound):
+        selectors.request_get_for_user(client_user, key)
