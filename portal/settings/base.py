@@ -185,6 +185,7 @@ else:
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -250,7 +251,7 @@ CUSTOMER_WAIT_BUSINESS_DAYS = int(os.environ.get("CUSTOMER_WAIT_BUSINESS_DAYS", 
 
 if CELERY_BROKER_URL == "filesystem://":
     # kombu's file-system transport needs its folders before the first message.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 # WhiteNoise serves from the finders in the embedded default; the folder collectstatic fills
 # in production must exist all the same.
