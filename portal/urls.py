@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("attachments/<str:token>/", common.attachment_download, name="attachment"),
     path("portal/", include("requests_app.urls.portal")),
+    path("agent/reports/", include("requests_app.urls.reports")),
     path("agent/", include("requests_app.urls.agent")),
     path("admin/", admin.site.urls),
 ]
