@@ -1,0 +1,52 @@
+"""SLO reads. Calendar configuration first; clocks and aggregates join them later.
+
+``slo.calendar.default_calendar()`` is the public entry point for the calendar: it caches and
+calls the two functions below.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Prefetch
+
+from slo.calendar import WorkingCalendar
+from slo.models import BusinessCalendar, ClosureDay, StatusClockPolicy, WorkingPeriod
+
+
+def business_calendar_default_revision() -> uuid.UUID | None:
+    """The revision of the default calendar row, ``None`` when there is none (one query)."""
+    return (
+        BusinessCalendar.objects.filter(is_default=True).values_list("revision", flat=True).first()
+    )
+
+
+def business_calendar_get_default() -> BusinessCalendar | None:
+    """The default calendar row with its periods and closure days prefetched (3 queries)."""
+    return (
+        BusinessCalendar.objects.filter(is_default=True)
+        .prefetch_related(
+            Prefetch(
+                "working_periods", queryset=WorkingPeriod.objects.order_by("weekday", "start")
+            ),
+            Prefetch("closure_days", queryset=ClosureDay.objects.order_by("date")),
+        )
+        .first()
+    )
+
+
+def working_calendar_default() -> tuple[uuid.UUID, WorkingCalendar] | None:
+    """(revision, value object) of the default calendar row, or ``None`` without one."""
+    row = business_calendar_get_default()
+    if row is None:
+        return None
+    return row.revision, row.to_working_calendar()
+
+
+def status_clock_actions() -> dict[str, str]:
+    """``{status code: "run" | "pause" | "stop"}`` from the status clock policy (one query).
+
+    Statuses missing from the policy are absent; callers treat them as
+    ``"run"``, the policy's default.
+    """
+    return dict(StatusClockPolicy.objects.values_list("status", "clock_action"))
