@@ -14,7 +14,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
 
 from requests_app import events
 from requests_app.exceptions import (
@@ -42,18 +41,21 @@ Prepare = Callable[[Request], None]
 
 def _refusal(request: Request, name: str, actor: AbstractBaseUser) -> Exception | None:
     """Why ``actor`` may not fire ``name`` on the locked ``request`` now, or None."""
-    method = getattr(request, name)
+    # django-fsm's has_transition_perm also checks the conditions; here the role is checked
+    # first so that a person without the role hears that, not a condition they cannot meet.
+    meta = getattr(request, name)._django_fsm
+    transition = meta.get_transition(request.status)
     label = action_label(name)
-    if not can_proceed(method, check_conditions=False):
+    if transition is None:
         return TransitionNotAllowed(
             _("« %(action)s » n'est pas possible au statut « %(status)s ».")
             % {"action": label, "status": request.get_status_display()}
         )
-    if not has_transition_perm(method, actor):
+    if not transition.has_perm(request, actor):
         return PermissionDenied(
             _("Votre rôle ne permet pas « %(action)s » sur cette demande.") % {"action": label}
         )
-    if not can_proceed(method):
+    if not meta.conditions_met(request, request.status):
         if name == "close":
             return TransitionNotAllowed(
                 _("Le client n'a pas encore confirmé la résolution : la demande ne peut pas "

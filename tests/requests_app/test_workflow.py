@@ -7,7 +7,12 @@ import pytest
 
 from portal.errors import SptError
 from requests_app import services
-from requests_app.exceptions import PermissionDenied, RequestClosed, TransitionNotAllowed
+from requests_app.exceptions import (
+    PermissionDenied,
+    RequestClosed,
+    RequestNotFound,
+    TransitionNotAllowed,
+)
 from requests_app.models import Request, RequestEvent
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -166,7 +171,7 @@ def test_close_needs_the_assignee_and_a_confirmation(walk, people):
     for role in ROLES:
         if role == "servicedesk":
             continue
-        with pytest.raises((PermissionDenied, TransitionNotAllowed)):
+        with pytest.raises((PermissionDenied, TransitionNotAllowed, RequestNotFound)):
             services.request_close(actor=people[role], request=request)
     closed = services.request_close(actor=people["servicedesk"], request=request)
     assert closed.status == S.CLOSED
