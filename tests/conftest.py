@@ -3,12 +3,43 @@ request to any status through the real services."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from requests_app import services
 from requests_app.permissions import Role
 from requests_app.workflow import RequestStatus as S
 from tests import factories
+
+
+# The data migrations that seed reference data (types, priorities, modules, roles, calendar,
+# status policy, SLO targets), re-run after a transactional test flushed the database.
+REFERENCE_SEEDS = [
+    "requests_app.migrations.0002_seed_reference_data",
+    "slo.migrations.0002_seed_calendar_and_policy",
+    "slo.migrations.0003_seed_slo_targets",
+]
+
+
+def reference_data_seed() -> None:
+    from django.apps import apps
+
+    for module in REFERENCE_SEEDS:
+        importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests (live server, threads) run on a database that an earlier one may
+    have flushed: put the migrations' reference data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        reference_data_seed()
 
 
 @pytest.fixture
