@@ -64,8 +64,11 @@ def comment_add(
         )
         attachments_store(request=request, actor=actor, files=files, comment=comment,
                           is_internal=is_internal)
+        # Once the client confirmed the resolution, a "merci" must not undo it: only an
+        # answer to a question or to a pending confirmation sends the request back.
         if (
             request.status == RequestStatus.AWAITING_CUSTOMER
+            and request.confirmation_state != ConfirmationState.CONFIRMED
             and permissions.may_answer_as_customer(request, actor)
         ):
             customer_reply_fire(actor=actor, request=request, comment=comment, at=at)

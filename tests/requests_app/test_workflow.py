@@ -238,3 +238,14 @@ def test_a_stale_page_is_refused(walk, people):
     with pytest.raises(StaleRequest):
         services.request_send_to_rnd(actor=people["servicedesk2"], request=request,
                                      rnd_reference="RD-9", expected_status=S.IN_PROGRESS)
+
+
+@pytest.mark.django_db
+def test_a_thank_you_after_confirming_keeps_the_confirmation(walk, people):
+    request = walk(S.IN_PROGRESS)
+    services.request_propose_resolution(actor=people["servicedesk"], request=request,
+                                        resolution="Corrigé.")
+    services.resolution_confirm(actor=people["reporter"], request=request)
+    services.comment_add(actor=people["reporter"], request=request, body="Merci beaucoup !")
+    after = Request.objects.get(pk=request.pk)
+    assert (after.status, after.confirmation_state) == (S.AWAITING_CUSTOMER, "confirmed")
