@@ -1,0 +1,307 @@
+"""Input of the customer pages: parsing and field-level validation only. Every form hands its
+cleaned data to one service; the business rules (who may open what, closed requests, who may
+answer a confirmation) are the services' to enforce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from requests_app import services
+from requests_app.exceptions import InvalidInput
+from requests_app.models import Environment, ErpModule, Priority, RequestType
+from requests_app.selectors import portal as portal_selectors
+from requests_app.workflow import RequestStatus
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    """``<input type=file multiple>``: Django refuses ``multiple`` on a plain FileInput."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files at once, checked against the portal's limits (count, size, type) by
+    ``services.attachments_validate`` so that the form and the services say the same thing."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        # Empty files are refused by attachments_validate, with the file's name.
+        kwargs.setdefault("allow_empty_file", True)
+        kwargs.setdefault("label", _("Pièces jointes"))
+        kwargs.setdefault("help_text", attachments_help_text())
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", ",".join(
+            f".{ext.lower().lstrip('.')}" for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS
+        ))
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        uploads = data if isinstance(data, list | tuple) else [data]
+        files = [single(upload, initial) for upload in uploads if upload]
+        try:
+            return services.attachments_validate(files)
+        except InvalidInput as error:
+            raise forms.ValidationError(error.message, code="attachments") from error
+
+
+def attachments_help_text() -> str:
+    extensions = ", ".join(sorted({e.lower().lstrip(".")
+                                   for e in settings.ATTACHMENT_ALLOWED_EXTENSIONS}))
+    return _(
+        "Jusqu'à %(count)d fichiers de %(size)d Mo au plus chacun. Types acceptés : %(types)s."
+    ) % {
+        "count": settings.ATTACHMENT_MAX_FILES,
+        "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "types": extensions,
+    }
+
+
+# --- the list's filters --------------------------------------------------------------------------
+
+
+class RequestFilterForm(forms.Form):
+    """The filters of "Mes demandes" (GET). An unknown value is an error, not ignored."""
+
+    q = forms.CharField(
+        label=_("Rechercher"), required=False, max_length=200,
+        help_text=_("Numéro (SPT-12 ou 12), mots du titre ou de la description."),
+        widget=forms.TextInput(attrs={"type": "search", "class": "form-control"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"), required=False,
+        choices=[("", _("Tous les statuts")), *RequestStatus.choices],
+    )
+    type = forms.ModelChoiceField(
+        label=_("Type"), required=False, queryset=RequestType.objects.none(),
+        to_field_name="code", empty_label=_("Tous les types"),
+    )
+    state = forms.ChoiceField(
+        label=_("Ouvertes ou fermées"), required=False,
+        choices=[
+            ("", _("Ouvertes et fermées")),
+            (portal_selectors.STATE_OPEN, _("Ouvertes")),
+            (portal_selectors.STATE_CLOSED, _("Fermées")),
+        ],
+    )
+    scope = forms.ChoiceField(
+        label=_("Demandes"), required=False,
+        choices=[
+            ("", _("Les miennes et celles de mon organisation")),
+            (portal_selectors.SCOPE_MINE, _("Créées par moi")),
+            (portal_selectors.SCOPE_PARTICIPATING, _("Où je suis participant")),
+            (portal_selectors.SCOPE_COLLEAGUES, _("Celles de mes collègues")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Trier par"), required=False,
+        choices=[
+            ("updated", _("Dernière modification")),
+            ("newest", _("Plus récentes d'abord")),
+            ("oldest", _("Plus anciennes d'abord")),
+            ("priority", _("Priorité")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = portal_selectors.request_type_list()
+
+    def filters(self) -> portal_selectors.RequestFilters:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        request_type = data.get("type")
+        return portal_selectors.RequestFilters(
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            type_code=request_type.code if request_type else "",
+            state=data.get("state") or "",
+            scope=data.get("scope") or "",
+            sort=data.get("sort") or portal_selectors.DEFAULT_SORT,
+        )
+
+
+# --- creating a request --------------------------------------------------------------------------
+
+
+class PriorityChoiceField(forms.ModelChoiceField):
+    """Each priority with its Signification under the name, inside the radio's label so that
+    it is read with it."""
+
+    def label_from_instance(self, obj: Priority) -> str:
+        return format_html(
+            '<span class="fw-semibold">{}</span><span class="d-block form-text mt-0">{}</span>',
+            obj.name, obj.signification,
+        )
+
+
+# The type's own fields (DESIGN §1) by type code; a type added in the admin without an entry
+# here gets the common fields only. Module, version and environment have columns; the others
+# go to ``Request.details`` under their field name.
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "support": ("module", "version", "environment"),
+    "patch": ("environment", "time_window", "patch_reference"),
+}
+COLUMN_FIELDS = frozenset({"module", "version", "environment"})
+ALL_TYPE_FIELDS = ("module", "version", "environment", "time_window", "patch_reference")
+
+
+class RequestCreateForm(forms.Form):
+    title = forms.CharField(
+        label=_("Titre"), max_length=200,
+        help_text=_("Un résumé en une ligne, par exemple « La clôture mensuelle échoue »."),
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Ce qui se passe, ce que vous attendiez, les étapes pour reproduire et "
+                    "les messages d'erreur. Mise en forme Markdown : **gras**, listes, `code`."),
+    )
+    priority = PriorityChoiceField(
+        label=_("Priorité"), queryset=Priority.objects.none(), empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    module = forms.ModelChoiceField(
+        label=_("Module ERP"), queryset=ErpModule.objects.none(),
+        empty_label=_("— Choisissez un module —"),
+        help_text=_("Choisissez « Autre / je ne sais pas » si vous hésitez."),
+    )
+    version = forms.CharField(
+        label=_("Version"), max_length=50, required=False,
+        help_text=_("La version de ProConcept ERP, par exemple 24.1."),
+    )
+    environment = forms.ChoiceField(
+        label=_("Environnement"), choices=Environment.choices, widget=forms.RadioSelect,
+    )
+    time_window = forms.CharField(
+        label=_("Fenêtre d'application souhaitée"), max_length=200,
+        help_text=_("Quand le correctif peut être appliqué, par exemple « samedi 8 h – 12 h » "
+                    "ou « à partir du 15 mars »."),
+    )
+    patch_reference = forms.CharField(
+        label=_("Référence du correctif"), max_length=100,
+        help_text=_("Par exemple 24.1.3."),
+    )
+    attachments = MultipleFileField()
+    shared_with_organisation = forms.BooleanField(
+        label=_("Partager avec mon organisation"), required=False, initial=True,
+        help_text=_("Vos collègues de la même organisation pourront suivre et commenter la "
+                    "demande. Décochez pour la garder entre vous et le Customer Service."),
+    )
+
+    def __init__(self, *args: Any, request_type: RequestType, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_type = request_type
+        own = TYPE_FIELDS.get(request_type.code, ())
+        for name in ALL_TYPE_FIELDS:
+            if name not in own:
+                del self.fields[name]
+        priorities = Priority.objects.order_by("rank")
+        self.fields["priority"].queryset = priorities
+        if "module" in self.fields:
+            self.fields["module"].queryset = ErpModule.objects.filter(is_active=True)
+        if not self.is_bound:
+            self.initial.setdefault("priority", priorities.filter(code="medium").first())
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The cleaned data as ``services.request_create`` takes it."""
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "title": data["title"],
+            "description": data["description"],
+            "priority": data["priority"],
+            "shared_with_organisation": data["shared_with_organisation"],
+            "attachments": data.get("attachments") or [],
+        }
+        details = {}
+        for name in TYPE_FIELDS.get(self.request_type.code, ()):
+            value = data.get(name)
+            if name in COLUMN_FIELDS:
+                kwargs[name] = value if value is not None else ""
+            elif value not in (None, ""):
+                details[name] = value
+        if "module" in kwargs and kwargs["module"] == "":
+            kwargs["module"] = None
+        kwargs["details"] = details
+        return kwargs
+
+
+# --- the request page's forms --------------------------------------------------------------------
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Votre commentaire"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Mise en forme Markdown : **gras**, listes, `code`."),
+    )
+    attachments = MultipleFileField()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("attachments") and (
+            "attachments" not in self.errors
+        ):
+            self.add_error("body", _("Écrivez un commentaire ou joignez un fichier."))
+        return data
+
+
+class ResolutionConfirmForm(forms.Form):
+    body = forms.CharField(
+        label=_("Commentaire (facultatif)"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolutionDenyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Pourquoi la solution ne convient-elle pas ?"), max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Expliquez pourquoi la solution ne convient pas.")},
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Raison du retrait"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : le problème s'est résolu de lui-même."),
+        error_messages={"required": _("Indiquez pourquoi vous retirez la demande.")},
+    )
+
+
+class _PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class ParticipantAddForm(forms.Form):
+    user = _PersonChoiceField(
+        label=_("Ajouter un collègue"), queryset=None,
+        empty_label=_("— Choisissez un collègue —"),
+        error_messages={"required": _("Choisissez le collègue à ajouter."),
+                        "invalid_choice": _("Cette personne ne peut pas être ajoutée.")},
+    )
+
+    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = colleagues
+
+
+class ParticipantRemoveForm(forms.Form):
+    user = _PersonChoiceField(
+        queryset=None, widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Cette personne ne participe pas à la demande.")},
+    )
+
+    def __init__(self, *args: Any, participants: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = participants

@@ -1,0 +1,321 @@
+"""Reads of the customer pages, all built on the one access rule (``request_list_visible_to``):
+the client's list with its filters and counts, the request page in a fixed number of queries,
+the types a client may open and the closed request a follow-up refers to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from requests_app import permissions
+from requests_app.exceptions import InvalidInput, PermissionDenied, RequestNotFound
+from requests_app.models import (
+    Attachment,
+    EventKind,
+    Participant,
+    Request,
+    RequestEvent,
+    RequestType,
+)
+from requests_app.selectors.access import (
+    attachment_list_visible_to,
+    is_muted,
+    parse_request_key,
+    participant_list,
+    request_get_for_user,
+    request_list_visible_to,
+    request_timeline,
+)
+from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
+from slo import display as slo_display
+
+AnyUser = AbstractBaseUser | AnonymousUser
+User = get_user_model()
+
+# --- the list ("Mes demandes") -------------------------------------------------------------------
+
+STATE_OPEN, STATE_CLOSED = "open", "closed"
+SCOPE_MINE, SCOPE_PARTICIPATING, SCOPE_COLLEAGUES = "mine", "participating", "colleagues"
+SORTS: dict[str, tuple[str, ...]] = {
+    "updated": ("-updated_at", "-number"),
+    "newest": ("-number",),
+    "oldest": ("number",),
+    "priority": ("priority__rank", "-updated_at", "-number"),
+}
+DEFAULT_SORT = "updated"
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What the client asked the list for; empty strings mean "no filter"."""
+
+    q: str = ""
+    status: str = ""
+    type_code: str = ""
+    state: str = ""
+    scope: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def _search_q(text: str) -> Q:
+    """Every word must match the key (``SPT-12`` or ``12``), the title or the description."""
+    condition = Q()
+    for word in text.split():
+        word_q = Q(title__icontains=word) | Q(description__icontains=word)
+        number = parse_request_key(word)
+        if number is not None:
+            word_q |= Q(number=number)
+        condition &= word_q
+    return condition
+
+
+def _scope_q(user: AnyUser, scope: str) -> Q:
+    participating = Exists(
+        Participant.objects.filter(request_id=OuterRef("pk"), user_id=user.pk)
+    )
+    if scope == SCOPE_MINE:
+        return Q(reporter_id=user.pk)
+    if scope == SCOPE_PARTICIPATING:
+        return participating
+    if scope == SCOPE_COLLEAGUES:
+        return ~Q(reporter_id=user.pk) & ~participating
+    return Q()
+
+
+def _filtered(user: AnyUser, filters: RequestFilters, *, by_status: bool) -> QuerySet[Request]:
+    requests = request_list_visible_to(user).filter(_scope_q(user, filters.scope))
+    if filters.type_code:
+        requests = requests.filter(request_type__code=filters.type_code)
+    if filters.q.strip():
+        requests = requests.filter(_search_q(filters.q))
+    if by_status:
+        if filters.state == STATE_OPEN:
+            requests = requests.filter(status__in=OPEN_STATUSES)
+        elif filters.state == STATE_CLOSED:
+            requests = requests.filter(status=RequestStatus.CLOSED)
+        if filters.status:
+            requests = requests.filter(status=filters.status)
+    return requests
+
+
+def portal_request_list(user: AnyUser, filters: RequestFilters) -> QuerySet[Request]:
+    """The client's requests matching ``filters``, with what a row shows already joined."""
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return (
+        _filtered(user, filters, by_status=True)
+        .select_related("request_type__category", "priority", "reporter")
+        .order_by(*order)
+    )
+
+
+def portal_status_counts(user: AnyUser, filters: RequestFilters) -> dict[str, int]:
+    """How many requests per status under the other filters (search, type, scope), in one
+    grouped query; statuses with none are absent."""
+    rows = (
+        _filtered(user, filters, by_status=False)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+def request_type_list() -> QuerySet[RequestType]:
+    """Every active type (a client may see a Licence opened for them): the type filter."""
+    return RequestType.objects.filter(is_active=True).select_related("category")
+
+
+def request_type_list_creatable_by(user: AnyUser) -> QuerySet[RequestType]:
+    """The types this person may open themselves (never Licence for a client)."""
+    types = request_type_list()
+    if not permissions.is_back_office(user):
+        types = types.filter(client_can_open=True)
+    return types
+
+
+def request_type_get_for_creation(user: AnyUser, code: str) -> RequestType:
+    """The type of the new-request form; unknown → ``RequestNotFound``, not open to this
+    person → ``PermissionDenied`` with the reason (the service refuses it the same way)."""
+    request_type = request_type_list().filter(code=code).first()
+    if request_type is None:
+        raise RequestNotFound(_("Ce type de demande n'existe pas."))
+    if not request_type.client_can_open and not permissions.may_create_licence(user):
+        raise PermissionDenied(
+            _("Une demande « %(type)s » ne peut pas être initiée par le client : "
+              "l'administration des ventes l'effectue en votre nom.")
+            % {"type": request_type.name}
+        )
+    return request_type
+
+
+def request_get_for_follow_up(user: AnyUser, key: str) -> Request:
+    """The closed request a follow-up refers to: visible to this person (404 otherwise) and
+    closed (a follow-up of an open request makes no sense: comment on it instead)."""
+    original = request_get_for_user(user, key)
+    if not original.is_closed:
+        raise InvalidInput(
+            _("La demande %(key)s est encore ouverte : ajoutez un commentaire plutôt que "
+              "d'ouvrir une demande de suivi.") % {"key": original.key},
+            field="follows_up",
+        )
+    return original
+
+
+# --- the request page ----------------------------------------------------------------------------
+
+@dataclass
+class TimelineEntry:
+    """One line of the history as a page shows it: the event, whether its comment is shown
+    here (a comment linked to two events is shown once), and the comment's attachments."""
+
+    event: RequestEvent
+    show_comment: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class RequestPage:
+    request: Request
+    timeline: list[TimelineEntry]
+    attachments: list[Attachment]
+    participants: list[Participant]
+    follow_ups: list[Request]
+    muted: bool
+    is_reporter: bool
+    is_participant: bool
+    clocks: list = field(default_factory=list)
+    pending_resolution: RequestEvent | None = None
+
+    @property
+    def may_answer(self) -> bool:
+        """Reporter or participant (not merely a colleague who sees a shared request): the
+        people whose answer moves the request (DESIGN §3)."""
+        return self.is_reporter or self.is_participant
+
+    @property
+    def confirmation_pending(self) -> bool:
+        r = self.request
+        return (r.status == RequestStatus.AWAITING_CUSTOMER
+                and r.confirmation_state == ConfirmationState.REQUESTED)
+
+    @property
+    def confirmation_received(self) -> bool:
+        r = self.request
+        return (r.status == RequestStatus.AWAITING_CUSTOMER
+                and r.confirmation_state == ConfirmationState.CONFIRMED)
+
+
+# History lines whose comment is shown by another line of the same change.
+_COMMENT_SHOWN_ELSEWHERE = {EventKind.CONFIRMATION_REQUESTED}
+
+
+def timeline_entries(
+    user: AnyUser, request: Request, attachments: list[Attachment]
+) -> list[TimelineEntry]:
+    """The history newest first (``request_timeline``: no internal line for a client), each
+    comment once, its attachments beside it, and never an internal comment for a client even
+    when a public line refers to it (a status change that carried an internal note)."""
+    back_office = permissions.is_back_office(user)
+    by_comment: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in attachments:
+        if attachment.comment_id is not None:
+            by_comment[attachment.comment_id].append(attachment)
+    entries = []
+    shown_comments: set[int] = set()
+    # Oldest first, so that a comment is attached to the line that introduced it.
+    for event in reversed(list(request_timeline(user, request))):
+        comment = event.comment
+        visible_comment = comment is not None and (back_office or not comment.is_internal)
+        if event.kind == EventKind.ATTACHMENT_ADDED and event.comment_id in shown_comments:
+            continue
+        if event.kind in (EventKind.MUTED, EventKind.UNMUTED) and event.actor_id != user.pk:
+            continue  # one's own mailbox settings are nobody else's business
+        show = (
+            visible_comment
+            and event.comment_id not in shown_comments
+            and event.kind not in _COMMENT_SHOWN_ELSEWHERE
+        )
+        if show:
+            shown_comments.add(event.comment_id)
+        entries.append(TimelineEntry(
+            event=event, show_comment=show,
+            attachments=by_comment.get(event.comment_id, []) if show else [],
+        ))
+    entries.reverse()
+    return entries
+
+
+def request_page_for_user(user: AnyUser, key: str, *, at: datetime) -> RequestPage:
+    """Everything the request page shows, in a number of queries that does not depend on the
+    number of comments, attachments or people (``RequestNotFound`` when not visible)."""
+    request = request_get_for_user(user, key)
+    attachments = list(attachment_list_visible_to(user, request))
+    participants = list(participant_list(request).order_by("created_at", "pk"))
+    is_participant = any(p.user_id == user.pk for p in participants)
+    follow_ups = list(
+        request_list_visible_to(user).filter(follows_up=request).order_by("number")
+        .only("pk", "number", "title", "status")
+    )
+    timeline = timeline_entries(user, request, attachments)
+    pending = None
+    if request.confirmation_state == ConfirmationState.REQUESTED:
+        pending = next(
+            (e.event for e in timeline
+             if e.event.kind == EventKind.CONFIRMATION_REQUESTED and e.event.comment_id),
+            None,
+        )
+    clocks: list = []
+    if request.request_type.subject_to_slo:
+        clocks = slo_display.clock_views_for([request.pk], at=at).get(request.pk, [])
+    return RequestPage(
+        request=request,
+        timeline=timeline,
+        attachments=attachments,
+        participants=participants,
+        follow_ups=follow_ups,
+        muted=is_muted(user, request),
+        is_reporter=permissions.is_reporter(request, user),
+        is_participant=is_participant,
+        clocks=clocks,
+        pending_resolution=pending,
+    )
+
+
+def colleague_list_for_participation(request: Request) -> QuerySet:
+    """Active people of the request's organisation who are not yet involved: whom the
+    reporter may add as participants."""
+    involved = Participant.objects.filter(request=request).values("user_id")
+    return (
+        User.objects.filter(profile__organisation_id=request.organisation_id, is_active=True)
+        .exclude(pk=request.reporter_id)
+        .exclude(pk__in=involved)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def participant_user_list(request: Request) -> QuerySet:
+    """The people taking part in ``request`` (to remove one of them)."""
+    return User.objects.filter(participations__request=request)
+
+
+def clocks_for_requests(requests: list[Request], *, at: datetime) -> dict[int, list]:
+    """The SLO clocks of a page of requests, in one query (only types subject to the SLO)."""
+    ids = [r.pk for r in requests if r.request_type.subject_to_slo]
+    return slo_display.clock_views_for(ids, at=at) if ids else {}
+
+
+__all__ = [
+    "DEFAULT_SORT", "SCOPE_COLLEAGUES", "SCOPE_MINE", "SCOPE_PARTICIPATING", "SORTS",
+    "STATE_CLOSED", "STATE_OPEN", "RequestFilters", "RequestPage", "TimelineEntry",
+    "clocks_for_requests", "colleague_list_for_participation", "portal_request_list",
+    "participant_user_list", "portal_status_counts", "request_get_for_follow_up",
+    "request_page_for_user",
+    "request_type_get_for_creation", "request_type_list", "request_type_list_creatable_by",
+    "timeline_entries",
+]

@@ -1,0 +1,143 @@
+"""Presentation helpers shared by the customer and agent pages. ``{% load spt %}``.
+
+Filters
+  ``{{ text|markdown }}``             sanitised HTML of Markdown text
+  ``{{ 12|spt_key }}``                "SPT-12" (a number, or a Request)
+  ``{{ user|person }}``               full name, else the username; "—" for nobody
+  ``{{ user|person:viewer }}``        the same, or "vous" when it is the viewer
+  ``{{ "open"|status_label }}``       the translated label of a status code
+  ``{{ request|status_meaning }}``    Signification of the status (a Request or a code); after
+                                      the client confirmed a resolution: closing pending
+  ``{{ request|expected_by }}``       "Traitement attendu par" (a Request or a code); after the
+                                      client confirmed a resolution: Customer Service
+  ``{{ request|detail_items }}``      [(label, value), …] of the type's own fields in ``details``
+  ``{{ event|timeline_variant }}``    the CSS variant of a history line (comment, status, …)
+Tags
+  ``{% status_badge request %}``      the status badge (a Request, or a code and a label)
+  ``{% status_badge "open" %}``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from requests_app.markdown import render_markdown
+from requests_app.models import KEY_PREFIX, EventKind
+from requests_app.workflow import (
+    EXPECTED_BY,
+    STATUS_MEANING,
+    ConfirmationState,
+    RequestStatus,
+)
+
+register = template.Library()
+
+# Labels of the type fields stored in ``Request.details`` (DESIGN §1: Patch and Licence).
+DETAIL_LABELS = {
+    "time_window": gettext_lazy("Fenêtre d'application souhaitée"),
+    "patch_reference": gettext_lazy("Référence du correctif"),
+    "modules": gettext_lazy("Modules"),
+    "users": gettext_lazy("Nombre d'utilisateurs"),
+    "validity": gettext_lazy("Validité"),
+}
+
+
+def _status_code(value: Any) -> str:
+    return getattr(value, "status", value) or ""
+
+
+@register.filter(is_safe=True)
+def markdown(text: str | None) -> SafeString:
+    return render_markdown(text)
+
+
+@register.filter
+def spt_key(value: Any) -> str:
+    number = getattr(value, "number", value)
+    return f"{KEY_PREFIX}{number}" if number not in (None, "") else ""
+
+
+@register.filter
+def person(user: Any, viewer: Any = None) -> str:
+    if user is None:
+        return "—"
+    if viewer is not None and getattr(viewer, "pk", None) == user.pk:
+        return _("vous")
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def status_label(code: str) -> str:
+    try:
+        return str(RequestStatus(code).label)
+    except ValueError:
+        return code or ""
+
+
+def _confirmed_awaiting_closure(value: Any) -> bool:
+    # The client confirmed the resolution: the status is still En attente client, but what is
+    # left (closing) is Customer Service's, not theirs (DESIGN §3).
+    return (
+        _status_code(value) == RequestStatus.AWAITING_CUSTOMER
+        and getattr(value, "confirmation_state", "") == ConfirmationState.CONFIRMED
+    )
+
+
+@register.filter
+def status_meaning(value: Any) -> str:
+    if _confirmed_awaiting_closure(value):
+        return _("La résolution a été confirmée ; le Customer Service va clore la demande")
+    return str(STATUS_MEANING.get(_status_code(value), ""))
+
+
+@register.filter
+def expected_by(value: Any) -> str:
+    if _confirmed_awaiting_closure(value):
+        return _("Customer Service (clôture de la demande)")
+    return str(EXPECTED_BY.get(_status_code(value), "—"))
+
+
+@register.filter
+def detail_items(request: Any) -> list[tuple[str, Any]]:
+    details = getattr(request, "details", None) or {}
+    return [(str(DETAIL_LABELS.get(key, key)), value) for key, value in details.items()
+            if value not in (None, "")]
+
+
+_VARIANTS = {
+    EventKind.COMMENTED: "comment",
+    EventKind.INTERNAL_NOTE: "internal",
+    EventKind.STATUS_CHANGED: "status",
+    EventKind.CREATED: "status",
+    EventKind.FIELD_CHANGED: "field",
+    EventKind.ASSIGNED: "field",
+    EventKind.PARTICIPANT_ADDED: "field",
+    EventKind.PARTICIPANT_REMOVED: "field",
+    EventKind.MUTED: "field",
+    EventKind.UNMUTED: "field",
+    EventKind.ATTACHMENT_ADDED: "attachment",
+    EventKind.CONFIRMATION_REQUESTED: "confirmation",
+    EventKind.CONFIRMED: "confirmation",
+    EventKind.DENIED: "confirmation",
+    EventKind.SLO_WARNING: "slo",
+    EventKind.SLO_BREACHED: "slo",
+}
+
+
+@register.filter
+def timeline_variant(event: Any) -> str:
+    return _VARIANTS.get(getattr(event, "kind", ""), "field")
+
+
+@register.inclusion_tag("partials/status_badge.html")
+def status_badge(value: Any, label: str | None = None) -> dict[str, str]:
+    code = _status_code(value)
+    if label is None:
+        display = getattr(value, "get_status_display", None)
+        label = display() if callable(display) else status_label(code)
+    return {"status": code, "label": label}
