@@ -25,8 +25,13 @@ REFERENCE_SEEDS = [
 def reference_data_seed() -> None:
     from django.apps import apps
 
+    from slo.calendar import calendar_cache_clear
+
     for module in REFERENCE_SEEDS:
         importlib.import_module(module).seed(apps, None)
+    # The seed bulk-creates working periods without renewing the calendar's revision: forget
+    # any calendar cached from before the flush.
+    calendar_cache_clear()
 
 
 @pytest.fixture(autouse=True)
