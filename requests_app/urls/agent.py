@@ -1,11 +1,36 @@
-"""Back-office pages, namespace ``agent:`` under /agent/ (sales administration included)."""
+"""Back-office pages, namespace ``agent:`` under /agent/ (sales administration included).
+Every action is a POST to its own URL; transitions are posted by name and checked against
+the services' whitelist."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from requests_app.views import agent
+from requests_app.views import agent, sales
+
+
+class RequestKeyConverter:
+    regex = r"SPT-\d{1,9}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(RequestKeyConverter, "agent_request_key")
 
 app_name = "agent"
 
 urlpatterns = [
     path("", agent.QueueIndexView.as_view(), name="home"),
+    path("queues/<slug:queue>/", agent.QueueView.as_view(), name="queue"),
+    path("queues/<slug:queue>/bulk/", agent.QueueBulkView.as_view(), name="bulk"),
+    path("requests/<agent_request_key:key>/", agent.RequestDetailView.as_view(), name="request"),
+    path("requests/<agent_request_key:key>/transition/<slug:name>/", agent.TransitionView.as_view(),
+         name="transition"),
+    path("requests/<agent_request_key:key>/comment/", agent.CommentView.as_view(), name="comment"),
+    path("requests/<agent_request_key:key>/details/", agent.DetailsView.as_view(), name="details"),
+    path("requests/<agent_request_key:key>/assign/", agent.AssignView.as_view(), name="assign"),
+    path("requests/<agent_request_key:key>/mute/", agent.MuteView.as_view(), name="mute"),
+    path("licences/new/", sales.LicenceCreateView.as_view(), name="licence_new"),
 ]

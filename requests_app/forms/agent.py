@@ -1,0 +1,579 @@
+"""Input of the back-office pages: one form per thing a transition requires, the queue
+filters, bulk actions and the sales administration's licence form.
+
+Forms only parse and check the shape of the input; every business rule (who may, when, what a
+transition needs) is enforced again by the services, which have the last word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_app import permissions
+from requests_app.forms.portal import MultipleFileField
+from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
+from requests_app.permissions import Role
+from requests_app.selectors.queues import SORTS
+from requests_app.workflow import AGENT_TRANSITIONS, RequestStatus
+
+User = get_user_model()
+
+
+def person_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+        return person_name(obj)
+
+
+def servicedesk_agents() -> QuerySet:
+    return User.objects.filter(is_active=True, groups__name=Role.SERVICEDESK).order_by(
+        "last_name", "first_name", "username"
+    ).distinct()
+
+
+def back_office_people() -> QuerySet:
+    return User.objects.filter(
+        is_active=True, groups__name__in=sorted(permissions.AGENT_ROLES)
+    ).order_by("last_name", "first_name", "username").distinct()
+
+
+def request_types_for(user: AbstractBaseUser, current: RequestType | None = None) -> QuerySet:
+    """The types an agent may give a request: those a client may open and the current one;
+    sales administration also Licence (the service refuses anything else anyway)."""
+    allowed = Q(is_active=True)
+    if not permissions.may_create_licence(user):
+        allowed &= Q(client_can_open=True)
+    if current is not None:
+        allowed |= Q(pk=current.pk)
+    return RequestType.objects.filter(allowed).select_related("category")
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: RequestType) -> str:
+        return f"{obj.category.name} › {obj.name}"
+
+
+def attachments_field() -> MultipleFileField:
+    return MultipleFileField()
+
+
+# --------------------------------------------------------------------- transitions
+
+class TransitionForm(forms.Form):
+    """What every transition posts: the status the page showed, so that a request changed in
+    between is refused ("modifiée entre-temps") instead of acted upon blindly."""
+
+    expected_status = forms.ChoiceField(
+        choices=RequestStatus.choices, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, request_obj: Any = None, user: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_obj = request_obj
+        self.user = user
+        if request_obj is not None:
+            self.fields["expected_status"].initial = request_obj.status
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of the transition's service (field names match them)."""
+        return dict(self.cleaned_data)
+
+
+def _text(label: Any, *, required: bool = True, help_text: Any = "", rows: int = 4,
+          internal: bool = False) -> forms.CharField:
+    attrs = {"rows": rows}
+    if internal:
+        attrs["class"] = "internal-note-input"
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, strip=True,
+        widget=forms.Textarea(attrs=attrs),
+    )
+
+
+class QualifyForm(TransitionForm):
+    """FrontDesk confirms type and priority and records module, version and environment."""
+
+    request_type = TypeChoiceField(label=_("Type"), queryset=RequestType.objects.none(),
+                                   empty_label=None)
+    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
+                                      empty_label=None)
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=ErpModule.objects.filter(is_active=True),
+        empty_label=_("— choisir —"),
+    )
+    version = forms.CharField(label=_("Version"), max_length=50)
+    environment = forms.ChoiceField(
+        label=_("Environnement"), choices=[("", _("— choisir —")), *Environment.choices]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request_obj = self.request_obj
+        self.fields["request_type"].queryset = request_types_for(
+            self.user, getattr(request_obj, "request_type", None)
+        )
+        if request_obj is not None and not self.is_bound:
+            self.initial.update({
+                "request_type": request_obj.request_type_id,
+                "priority": request_obj.priority_id,
+                "module": request_obj.module_id,
+                "version": request_obj.version,
+                "environment": request_obj.environment,
+            })
+
+
+class AssigneeMixin:
+    """Daily assigns any ServiceDesk agent; a ServiceDesk agent can only take the request
+    themselves, so for them the choice is fixed."""
+
+    def setup_assignee(self, user: AbstractBaseUser, request_obj: Any) -> None:
+        field = self.fields["assignee"]
+        if permissions.has_role(user, Role.DAILY):
+            field.queryset = servicedesk_agents()
+            if request_obj is not None and request_obj.assignee_id:
+                field.initial = request_obj.assignee_id
+        else:
+            field.queryset = User.objects.filter(pk=getattr(user, "pk", None))
+            field.initial = getattr(user, "pk", None)
+            field.widget = forms.HiddenInput()
+            self.takes_it_themselves = True
+
+
+class StartForm(AssigneeMixin, TransitionForm):
+    assignee = PersonChoiceField(label=_("Assigner à"), queryset=User.objects.none(),
+                                 empty_label=_("— choisir un agent ServiceDesk —"))
+    takes_it_themselves = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_assignee(self.user, self.request_obj)
+
+
+class CloseWithoutFollowUpForm(TransitionForm):
+    comment = _text(_("Commentaire au client (visible du client)"),
+                    help_text=_("Par exemple : doublon de SPT-…, hors périmètre."))
+
+
+class EscalateForm(TransitionForm):
+    note = _text(_("Note interne pour l'expert"), internal=True,
+                 help_text=_("Jamais montrée au client."))
+
+
+class InternalOrPublicCommentForm(TransitionForm):
+    comment = _text(_("Commentaire"))
+    internal = forms.BooleanField(
+        label=_("Note interne (jamais montrée au client)"), required=False, initial=True,
+        help_text=_("Décochez pour que le client voie ce commentaire."),
+    )
+
+
+class SendToRndForm(TransitionForm):
+    rnd_reference = forms.CharField(label=_("Référence R&D"), max_length=100)
+    comment = _text(_("Note interne pour le R&D"), required=False, internal=True, rows=3,
+                    help_text=_("Facultative. Jamais montrée au client."))
+
+
+class AskCustomerForm(TransitionForm):
+    question = _text(_("Question au client (visible du client)"))
+    attachments = attachments_field()
+
+
+class ProposeResolutionForm(TransitionForm):
+    resolution = _text(
+        _("Résolution proposée (visible du client)"),
+        help_text=_("Le client reçoit une demande de confirmation."),
+    )
+    attachments = attachments_field()
+
+
+class CloseForm(TransitionForm):
+    comment = _text(_("Commentaire au client (facultatif)"), required=False, rows=3)
+
+
+class CloseWithoutAnswerForm(TransitionForm):
+    comment = _text(_("Commentaire au client (visible du client)"))
+
+
+class CloseEscalatedForm(TransitionForm):
+    reason = _text(_("Motif (visible du client)"),
+                   help_text=_("Par exemple : traitée par le projet ou le consulting."))
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "qualify": QualifyForm,
+    "close_without_follow_up": CloseWithoutFollowUpForm,
+    "start": StartForm,
+    "escalate_to_expert": EscalateForm,
+    "return_to_service_desk": InternalOrPublicCommentForm,
+    "send_to_rnd": SendToRndForm,
+    "fix_available": InternalOrPublicCommentForm,
+    "ask_customer": AskCustomerForm,
+    "propose_resolution": ProposeResolutionForm,
+    "close": CloseForm,
+    "close_without_answer": CloseWithoutAnswerForm,
+    "close_escalated": CloseEscalatedForm,
+}
+assert set(TRANSITION_FORMS) == set(AGENT_TRANSITIONS)
+
+
+def transition_form(name: str, *, request_obj: Any, user: Any, data: Any = None,
+                    files: Any = None) -> TransitionForm:
+    """The form of transition ``name``, prefixed by its name (several share a page)."""
+    return TRANSITION_FORMS[name](
+        data, files, prefix=name, request_obj=request_obj, user=user
+    )
+
+
+# --------------------------------------------------------------- other request actions
+
+class AgentCommentForm(forms.Form):
+    """A public comment or an internal note; the button pressed says which."""
+
+    VISIBILITY = [("public", _("Commentaire public")), ("internal", _("Note interne"))]
+
+    body = forms.CharField(label=_("Commentaire"), required=False, strip=True,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = attachments_field()
+    visibility = forms.ChoiceField(choices=VISIBILITY)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("body") and not data.get("attachments"):
+            self.add_error("body", _("Écrivez un commentaire ou joignez un fichier."))
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            "body": self.cleaned_data["body"],
+            "is_internal": self.cleaned_data["visibility"] == "internal",
+            "attachments": self.cleaned_data["attachments"],
+        }
+
+
+class DetailsForm(forms.Form):
+    """Type, priority and qualification details changed after the fact (in the history)."""
+
+    request_type = TypeChoiceField(label=_("Type"), queryset=RequestType.objects.none(),
+                                   empty_label=None)
+    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
+                                      empty_label=None)
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=ErpModule.objects.filter(is_active=True), required=False,
+        empty_label="—",
+    )
+    version = forms.CharField(label=_("Version"), max_length=50, required=False)
+    environment = forms.ChoiceField(
+        label=_("Environnement"), choices=[("", "—"), *Environment.choices], required=False
+    )
+
+    def __init__(self, *args: Any, request_obj: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "details")
+        super().__init__(*args, **kwargs)
+        self.fields["request_type"].queryset = request_types_for(user, request_obj.request_type)
+        if not self.is_bound:
+            self.initial.update({
+                "request_type": request_obj.request_type_id,
+                "priority": request_obj.priority_id,
+                "module": request_obj.module_id,
+                "version": request_obj.version,
+                "environment": request_obj.environment,
+            })
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class AssignForm(AssigneeMixin, forms.Form):
+    assignee = PersonChoiceField(label=_("Assigner à"), queryset=User.objects.none(),
+                                 empty_label=_("— choisir un agent ServiceDesk —"))
+    takes_it_themselves = False
+
+    def __init__(self, *args: Any, request_obj: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, **kwargs)
+        self.setup_assignee(user, request_obj)
+
+
+class MuteForm(forms.Form):
+    muted = forms.BooleanField(required=False)
+
+
+# ------------------------------------------------------------------------- queues
+
+class QueueFilterForm(forms.Form):
+    """The filters of a queue (GET): organisation, priority, type, assignee, text, order."""
+
+    q = forms.CharField(
+        label=_("Recherche"), required=False, max_length=100,
+        help_text=_("Numéro (SPT-12), titre, organisation, demandeur ou référence R&D."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all(), required=False,
+        empty_label=_("Toutes"),
+    )
+    priority = forms.ModelChoiceField(
+        label=_("Priorité"), queryset=Priority.objects.all(), required=False,
+        empty_label=_("Toutes"),
+    )
+    request_type = TypeChoiceField(
+        label=_("Type"), queryset=RequestType.objects.select_related("category"),
+        required=False, empty_label=_("Tous"),
+    )
+    assignee = forms.ChoiceField(label=_("Assignée à"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Trier par"), required=False,
+        choices=[(key, label) for key, (label, _order) in SORTS.items()],
+    )
+
+    def __init__(self, *args: Any, default_sort: str = "slo", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].initial = default_sort
+        self.default_sort = default_sort
+        people = [(str(user.pk), person_name(user)) for user in back_office_people()]
+        self.fields["assignee"].choices = [
+            ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Personne (non assignée)")),
+            *people,
+        ]
+        for name, field in self.fields.items():
+            css = "form-control form-control-sm" if name == "q" else "form-select form-select-sm"
+            field.widget.attrs["class"] = css
+
+    def filters(self) -> dict[str, Any]:
+        """The queue selector's keyword arguments; invalid filters are simply ignored."""
+        if not self.is_bound or not self.is_valid():
+            return {"sort": self.default_sort}
+        data = self.cleaned_data
+        return {
+            "organisation": data.get("organisation"),
+            "priority": data.get("priority"),
+            "request_type": data.get("request_type"),
+            "assignee": data.get("assignee") or "",
+            "text": data.get("q") or "",
+            "sort": data.get("sort") or self.default_sort,
+        }
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter (not the order) is in use: the page says so."""
+        if not self.is_bound or not self.is_valid():
+            return False
+        return any(self.cleaned_data.get(key) for key in
+                   ("q", "organisation", "priority", "request_type", "assignee"))
+
+
+class RequestRefsWidget(forms.Widget):
+    """The rows' checkboxes are drawn by the queue table itself; this widget only reads them
+    back. Its id is the table's, so an error summary links to the table."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return ""
+
+
+class RequestRefsField(forms.Field):
+    """The ticked rows of a queue, each ``<number>:<status the row showed>`` so that every
+    request is acted upon only if it is still what the agent saw."""
+
+    widget = RequestRefsWidget
+    default_error_messages = {
+        "required": _("Cochez au moins une demande."),
+        "invalid": _("Sélection de demandes invalide."),
+    }
+    statuses = frozenset(RequestStatus.values)
+
+    def to_python(self, value: Any) -> list[tuple[int, str]]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        parsed = []
+        for item in values:
+            number, _sep, status = str(item).partition(":")
+            if not number.isdigit() or len(number) > 9 or status not in self.statuses:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            parsed.append((int(number), status))
+        if len(parsed) > 200:
+            raise forms.ValidationError(_("Au plus 200 demandes à la fois."), code="too_many")
+        return parsed
+
+
+BULK_ASSIGN = "assign"
+# Qualifying is never done in bulk: each request's type, priority, module, version and
+# environment must be confirmed by someone who read it.
+BULK_TRANSITIONS = [name for name in AGENT_TRANSITIONS if name != "qualify"]
+
+
+class BulkActionForm(forms.Form):
+    """One action on several requests of a queue; each is then done one by one through the
+    same service as on the request page, and refused or done on its own."""
+
+    requests = RequestRefsField(label=_("Demandes"))
+    action = forms.ChoiceField(label=_("Action"))
+    assignee = PersonChoiceField(
+        label=_("Agent ServiceDesk"), queryset=User.objects.none(), required=False,
+        empty_label="—",
+        help_text=_("Pour « Assigner » et « Prendre en charge / assigner »."),
+    )
+    text = forms.CharField(
+        label=_("Commentaire, note ou motif"), required=False, strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Selon l'action : commentaire au client, note interne, question ou "
+                    "motif. Le même texte est utilisé pour chaque demande."),
+    )
+    rnd_reference = forms.CharField(label=_("Référence R&D"), required=False,
+                                    max_length=100)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from requests_app.workflow import action_label
+
+        self.user = user
+        actions = [("", _("— choisir une action —"))]
+        if permissions.may_assign(user):
+            actions.append((BULK_ASSIGN, _("Assigner / réassigner")))
+        actions += [(name, action_label(name)) for name in BULK_TRANSITIONS]
+        self.fields["action"].choices = actions
+        self.fields["assignee"].queryset = (
+            servicedesk_agents() if permissions.has_role(user, Role.DAILY)
+            else User.objects.filter(pk=getattr(user, "pk", None))
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        action = data.get("action")
+        if action in (BULK_ASSIGN, "start") and not data.get("assignee"):
+            if permissions.has_role(self.user, Role.SERVICEDESK) and not permissions.has_role(
+                self.user, Role.DAILY
+            ):
+                data["assignee"] = self.user
+            else:
+                self.add_error("assignee", _("Choisissez l'agent ServiceDesk."))
+        if action == "send_to_rnd" and not data.get("rnd_reference"):
+            self.add_error("rnd_reference", _("La référence R&D est obligatoire."))
+        return data
+
+    def service_kwargs(self, name: str) -> dict[str, Any]:
+        """The keyword arguments of transition ``name``'s service from the one bulk text."""
+        text = self.cleaned_data.get("text") or ""
+        by_requirement = {
+            "close_without_follow_up": {"comment": text},
+            "start": {"assignee": self.cleaned_data.get("assignee")},
+            "escalate_to_expert": {"note": text},
+            "return_to_service_desk": {"comment": text},
+            "send_to_rnd": {"rnd_reference": self.cleaned_data.get("rnd_reference"),
+                            "comment": text},
+            "fix_available": {"comment": text},
+            "ask_customer": {"question": text},
+            "propose_resolution": {"resolution": text},
+            "close": {"comment": text},
+            "close_without_answer": {"comment": text},
+            "close_escalated": {"reason": text},
+        }
+        return by_requirement[name]
+
+
+# ----------------------------------------------------------------- sales administration
+
+class CheckboxGroup(forms.CheckboxSelectMultiple):
+    """Checkboxes whose field "id" is the first box's: an error summary links to it (Django
+    gives a group no id at all)."""
+
+    def id_for_label(self, id_: str, index: str | None = "0") -> str:
+        return super().id_for_label(id_, index)
+
+
+class ReporterChoiceField(forms.ModelChoiceField):
+    """Client contacts grouped by organisation (an <optgroup> each)."""
+
+    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+        return person_name(obj)
+
+
+class LicenceForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation cliente"), queryset=Organisation.objects.filter(is_active=True),
+        empty_label=_("— choisir —"),
+    )
+    reporter = ReporterChoiceField(
+        label=_("Contact (demandeur)"), queryset=User.objects.none(),
+        empty_label=_("— choisir —"),
+        help_text=_("La demande est créée pour le compte de cette personne, qui la suit "
+                    "ensuite dans le portail."),
+    )
+    title = forms.CharField(label=_("Titre"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(
+        attrs={"rows": 5}))
+    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all())
+    # A licence names real modules: not the portal's "Autre / je ne sais pas".
+    modules = forms.ModelMultipleChoiceField(
+        label=_("Modules"), queryset=ErpModule.objects.filter(is_active=True).exclude(
+            code="autre"),
+        widget=CheckboxGroup,
+    )
+    users = forms.IntegerField(label=_("Nombre d'utilisateurs"), min_value=1,
+                               max_value=100000)
+    validity = forms.DateField(
+        label=_("Valable jusqu'au"), widget=forms.DateInput(attrs={"type": "date"},
+                                                            format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contacts = list(
+            User.objects.filter(is_active=True, profile__organisation__is_active=True)
+            .select_related("profile__organisation")
+            .order_by("profile__organisation__name", "last_name", "first_name", "username")
+        )
+        self.fields["reporter"].queryset = User.objects.filter(
+            is_active=True, profile__organisation__is_active=True
+        )
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for user in contacts:
+            groups.setdefault(user.profile.organisation.name, []).append(
+                (user.pk, person_name(user))
+            )
+        self.fields["reporter"].choices = [("", _("— choisir —")), *groups.items()]
+        self._contact_organisation = {
+            user.pk: user.profile.organisation_id for user in contacts
+        }
+        if "priority" not in self.initial:
+            medium = Priority.objects.filter(code="medium").values_list("pk", flat=True)
+            self.fields["priority"].initial = medium.first()
+
+    def clean_validity(self) -> Any:
+        validity = self.cleaned_data["validity"]
+        if validity < timezone.localdate():
+            raise forms.ValidationError(_("La date de validité est déjà passée."))
+        return validity
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organisation, reporter = data.get("organisation"), data.get("reporter")
+        if organisation and reporter and (
+            self._contact_organisation.get(reporter.pk) != organisation.pk
+        ):
+            self.add_error("reporter", _("%(user)s n'est pas un contact de %(org)s.") % {
+                "user": person_name(reporter), "org": organisation,
+            })
+        return data
+
+    def details(self) -> dict[str, Any]:
+        """The Licence type's own fields, as stored in ``Request.details``."""
+        data = self.cleaned_data
+        return {
+            "modules": ", ".join(module.name for module in data["modules"]),
+            "users": data["users"],
+            "validity": data["validity"].isoformat(),
+        }

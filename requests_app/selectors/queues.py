@@ -1,0 +1,231 @@
+"""The agent queues (DESIGN §7): which requests each queue holds, their counts, filters and
+order. Every read starts from ``request_list_visible_to``, the one access rule.
+
+A queue is a filter over requests, never a stored list: a request shows under the queue its
+status (and, for "À clôturer", its confirmation) puts it in, the moment that changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from requests_app import permissions
+from requests_app.models import Request
+from requests_app.permissions import Role
+from requests_app.selectors.access import parse_request_key, request_list_visible_to
+from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
+from slo.display import annotate_slo
+
+AnyUser = AbstractBaseUser | AnonymousUser
+S = RequestStatus
+
+RECENTLY_CLOSED_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Queue:
+    slug: str
+    label: Any  # a lazy translation
+    description: Any
+    # (user, now) -> the filter of this queue; built per call since some depend on both.
+    condition: Callable[[AnyUser, datetime], Q]
+    # Roles for which this queue is "the next thing to do": listed first on their index.
+    roles: frozenset[str] = frozenset()
+    # The default order of the queue: nearest SLO due time first, except where it means
+    # nothing (closed requests).
+    default_sort: str = "slo"
+    # Needs the SLO annotation (``slo_warn_at``) to be evaluated.
+    uses_slo: bool = False
+    # Shown with a count in the navigation (the search-everything queue is not: counting the
+    # whole history on every page is exactly what the counts query avoids).
+    counted: bool = True
+
+
+def _status(*statuses: str) -> Callable[[AnyUser, datetime], Q]:
+    return lambda user, now: Q(status__in=statuses)
+
+
+def _recently_closed(user: AnyUser, now: datetime) -> Q:
+    cutoff = now - timedelta(days=RECENTLY_CLOSED_DAYS)
+    # A closed request never changes again, so its ``updated_at`` is at least its closing
+    # time: filtering on it too lets the (status, updated_at) index find the few recent rows
+    # among all the closed ones.
+    return Q(status=S.CLOSED, updated_at__gte=cutoff, closed_at__gte=cutoff)
+
+
+_CONFIRMED = Q(status=S.AWAITING_CUSTOMER, confirmation_state=ConfirmationState.CONFIRMED)
+
+QUEUES: list[Queue] = [
+    Queue(
+        "a-qualifier", _("À qualifier"), _("Demandes envoyées, à qualifier (statut Ouvert)."),
+        _status(S.OPEN), frozenset({Role.FRONTDESK}),
+    ),
+    Queue(
+        "a-planifier", _("À planifier"),
+        _("Demandes qualifiées, à prendre en charge ou à assigner (statut Qualifié)."),
+        _status(S.QUALIFIED), frozenset({Role.DAILY, Role.SERVICEDESK}),
+    ),
+    Queue(
+        "mes-demandes", _("En cours — les miennes"),
+        _("Demandes en cours qui vous sont assignées."),
+        lambda user, now: Q(status=S.IN_PROGRESS, assignee_id=user.pk),
+        frozenset({Role.SERVICEDESK}),
+    ),
+    Queue(
+        "en-cours", _("En cours — toutes"), _("Toutes les demandes en cours."),
+        _status(S.IN_PROGRESS), frozenset({Role.DAILY}),
+    ),
+    Queue(
+        "en-attente-triage", _("En attente triage"), _("Demandes escaladées à un expert."),
+        _status(S.AWAITING_TRIAGE), frozenset({Role.EXPERT}),
+    ),
+    Queue(
+        "en-attente-rnd", _("En attente R&D"),
+        _("Demandes pour lesquelles une correction doit être développée."),
+        _status(S.AWAITING_RND), frozenset({Role.RND}),
+    ),
+    Queue(
+        "en-attente-client", _("En attente client"),
+        _("Demandes qui attendent une réponse du client (SLO en pause)."),
+        lambda user, now: Q(status=S.AWAITING_CUSTOMER) & ~_CONFIRMED,
+    ),
+    Queue(
+        "a-cloturer", _("À clôturer"),
+        _("Le client a confirmé la résolution : la personne assignée clôt la demande."),
+        lambda user, now: _CONFIRMED, frozenset({Role.SERVICEDESK}),
+    ),
+    Queue(
+        "slo-a-risque", _("SLO à risque ou dépassé"),
+        _("Demandes ouvertes dont un délai SLO a passé son seuil d'alerte ou est dépassé."),
+        lambda user, now: Q(status__in=OPEN_STATUSES, slo_warn_at__lte=now),
+        frozenset({Role.DAILY}), uses_slo=True,
+    ),
+    Queue(
+        "toutes-ouvertes", _("Toutes les demandes ouvertes"),
+        _("Toutes les demandes qui ne sont pas fermées."),
+        _status(*OPEN_STATUSES),
+    ),
+    Queue(
+        "fermees-recemment", _("Fermées récemment"),
+        lazy(lambda: gettext("Demandes fermées ces %(days)d derniers jours.")
+             % {"days": RECENTLY_CLOSED_DAYS}, str)(),
+        _recently_closed, default_sort="closed",
+    ),
+    Queue(
+        "toutes", _("Toutes les demandes"),
+        _("Toutes les demandes, fermées comprises : pour rechercher."),
+        lambda user, now: Q(), default_sort="newest", counted=False,
+    ),
+]
+QUEUES_BY_SLUG = {queue.slug: queue for queue in QUEUES}
+
+# The orders a person may choose in a queue; the first items break ties.
+SORTS: dict[str, tuple[Any, list]] = {
+    "slo": (_("Échéance SLO"),
+            [F("slo_due_at").asc(nulls_last=True), "number"]),
+    "priority": (_("Priorité"),
+                 ["priority__rank", F("slo_due_at").asc(nulls_last=True), "number"]),
+    "newest": (_("Plus récentes d'abord"), ["-number"]),
+    "oldest": (_("Plus anciennes d'abord"), ["number"]),
+    "updated": (_("Dernière modification"), ["-updated_at", "-number"]),
+    "closed": (_("Fermeture la plus récente"), [F("closed_at").desc(nulls_last=True),
+                                                "-number"]),
+}
+
+
+def queue_get(slug: str) -> Queue | None:
+    return QUEUES_BY_SLUG.get(slug)
+
+
+def queues_for_user(user: AnyUser) -> list[Queue]:
+    """The queues, those that are this person's next thing to do first (stable otherwise)."""
+    roles = permissions.roles_of(user)
+    return sorted(QUEUES, key=lambda queue: not (queue.roles & roles))
+
+
+def queue_counts(user: AnyUser, *, now: datetime) -> dict[str, int]:
+    """How many requests each queue holds, in ONE query (conditional aggregation).
+
+    The rows scanned are the open requests plus the recently closed ones, both found through
+    the status indexes, never the whole history of closed requests.
+    """
+    relevant = Q(status__in=OPEN_STATUSES) | _recently_closed(user, now)
+    queryset = annotate_slo(request_list_visible_to(user).filter(relevant), at=now)
+    return queryset.aggregate(**{
+        queue.slug: Count("pk", filter=queue.condition(user, now))
+        for queue in QUEUES if queue.counted
+    })
+
+
+def _text_q(text: str) -> Q:
+    number = parse_request_key(text)
+    q = (
+        Q(title__icontains=text)
+        | Q(organisation__name__icontains=text)
+        | Q(reporter__last_name__icontains=text)
+        | Q(reporter__first_name__icontains=text)
+        | Q(rnd_reference__iexact=text)
+    )
+    if number is not None:
+        q |= Q(number=number)
+    return q
+
+
+def queue_requests(
+    user: AnyUser,
+    queue: Queue,
+    *,
+    now: datetime,
+    organisation: Any = None,
+    priority: Any = None,
+    request_type: Any = None,
+    assignee: str = "",
+    text: str = "",
+    sort: str = "",
+) -> QuerySet[Request]:
+    """The requests of ``queue`` this person may see, filtered and ordered, with everything a
+    queue row shows joined in (a page of rows is one query whatever its length).
+
+    ``assignee`` is a user id, ``"none"`` (unassigned) or ``"me"``.
+    """
+    queryset = annotate_slo(request_list_visible_to(user), at=now).filter(
+        queue.condition(user, now)
+    )
+    if organisation is not None:
+        queryset = queryset.filter(organisation=organisation)
+    if priority is not None:
+        queryset = queryset.filter(priority=priority)
+    if request_type is not None:
+        queryset = queryset.filter(request_type=request_type)
+    if assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee == "me":
+        queryset = queryset.filter(assignee_id=user.pk)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=int(assignee))
+    text = (text or "").strip()
+    if text:
+        queryset = queryset.filter(_text_q(text))
+    order = SORTS.get(sort or queue.default_sort, SORTS[queue.default_sort])[1]
+    return queryset.select_related(
+        "request_type__category", "priority", "organisation", "reporter", "assignee"
+    ).order_by(*order)
+
+
+def requests_by_numbers(user: AnyUser, numbers: Iterable[int]) -> dict[int, Request]:
+    """The requests with these numbers that this person may see, by number (bulk actions)."""
+    return {
+        request.number: request
+        for request in request_list_visible_to(user)
+        .filter(number__in=list(numbers))
+        .select_related("request_type", "priority", "organisation")
+    }
