@@ -14,6 +14,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Every minute: record SLO warnings and breaches that came due, each once.
     "slo-sweep": {"task": "slo.tasks.sweep_clocks_task", "schedule": crontab()},
-    # Every minute: re-send outbox rows whose first send did not happen (broker down, crash).
-    "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab()},
+    # Every minute: re-send outbox rows whose first send did not happen (broker down, crash,
+    # mail server refusing). A sweep not run within the minute is dropped, so that a worker
+    # coming back after a long stop runs one sweep, not one per minute missed.
+    "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab(),
+                     "options": {"expires": 55}},
 }

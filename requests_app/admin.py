@@ -93,3 +93,45 @@ class RequestEventAdmin(ReadOnlyAdmin):
     list_display = ("request", "kind", "actor", "created_at", "is_internal")
     list_filter = ("kind", "is_internal")
     list_select_related = ("request", "actor")
+
+
+# --- the outbox (notifications issue) -------------------------------------------------------
+
+from django.utils.translation import gettext_lazy, ngettext  # noqa: E402
+
+from requests_app import outbox  # noqa: E402
+from requests_app.models import OutboundMessage  # noqa: E402
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    """What was sent to whom, and why a send failed; rows are written and sent by the outbox
+    only. "Re-send" puts rows back in the queue (a failed one after a fixed mail server, or a
+    sent one a person says they never got)."""
+
+    list_display = ("created_at", "request", "kind", "to_address", "language", "state",
+                    "attempts", "short_error", "next_attempt_at", "sent_at")
+    list_filter = ("state", "kind", "language")
+    list_select_related = ("request",)
+    search_fields = ("to_address", "subject", "request__number")
+    date_hierarchy = "created_at"
+    readonly_fields = ("request", "event", "recipient", "to_address", "language", "kind",
+                       "subject", "state", "attempts", "last_error", "next_attempt_at",
+                       "sent_at", "created_at", "body_text", "body_html")
+    raw_id_fields = ("request", "event", "recipient")
+    actions = ["resend"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or super().has_view_permission(request, obj)
+
+    @admin.display(description=gettext_lazy("dernière erreur"))
+    def short_error(self, message: OutboundMessage) -> str:
+        return message.last_error[:80]
+
+    @admin.action(description=gettext_lazy("Renvoyer les e-mails sélectionnés"))
+    def resend(self, request, queryset) -> None:
+        count = outbox.outbound_messages_requeue(queryset)
+        self.message_user(request, ngettext(
+            "%(count)d e-mail remis dans la file d'envoi.",
+            "%(count)d e-mails remis dans la file d'envoi.", count,
+        ) % {"count": count})

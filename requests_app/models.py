@@ -356,3 +356,78 @@ class KeyCounter(models.Model):
 
     name = models.CharField(max_length=30, primary_key=True)
     value = models.PositiveIntegerField(default=0)
+
+
+class NotificationKind(models.TextChoices):
+    """What an e-mail is about; each has its templates ``emails/<kind>_{subject,body}``."""
+
+    REQUEST_RECEIVED = "request_received", _("Demande reçue")
+    STATUS_CHANGED = "status_changed", _("Changement de statut")
+    AGENT_COMMENT = "agent_comment", _("Réponse du Customer Service")
+    CLIENT_COMMENT = "client_comment", _("Commentaire du client")
+    CONFIRMATION_REQUEST = "confirmation_request", _("Demande de confirmation")
+    CONFIRMED = "confirmed", _("Résolution confirmée")
+    DENIED = "denied", _("Résolution refusée")
+    SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
+    SLO_BREACHED = "slo_breached", _("SLO dépassé")
+    CLOSED = "closed", _("Demande fermée")
+
+
+class OutboundMessage(models.Model):
+    """One e-mail of the outbox, written in the transaction of the event that causes it and
+    sent by the worker after commit (``requests_app.outbox``). Never deleted by the code: it is
+    the record of what was sent, to whom, and why a send failed."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        SENDING = "sending", _("Envoi en cours")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec définitif")
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="outbound_messages",
+        verbose_name=_("demande"),
+    )
+    event = models.ForeignKey(
+        RequestEvent, on_delete=models.CASCADE, related_name="outbound_messages",
+        verbose_name=_("événement"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("destinataire"),
+    )
+    to_address = models.EmailField(_("adresse"), max_length=254)
+    language = models.CharField(_("langue"), max_length=5)
+    kind = models.CharField(_("type"), max_length=30, choices=NotificationKind.choices)
+    subject = models.CharField(_("objet"), max_length=400)
+    body_text = models.TextField(_("texte"))
+    body_html = models.TextField(_("HTML"))
+    state = models.CharField(
+        _("état"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    # Pending: when to try (again); sending: when the claim of a crashed worker expires.
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("e-mail sortant")
+        verbose_name_plural = _("e-mails sortants")
+        constraints = [
+            # One e-mail per person and event, however often the event is handled.
+            models.UniqueConstraint(fields=["event", "recipient"], name="outbox_once"),
+        ]
+        indexes = [
+            # The sweep reads only unsent rows that are due: a small partial index.
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_due",
+                condition=models.Q(state__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["request", "-created_at"], name="outbox_req_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_address} {self.kind} ({self.state})"

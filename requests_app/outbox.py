@@ -1,0 +1,223 @@
+"""The outbox: e-mails are rows first, and leave only after the transaction that wrote them
+has committed.
+
+A row is written by ``notifications.queue_for_event`` in the transaction of its event and its
+send task is published with ``transaction.on_commit``. The task claims the row under a row
+lock (``pending`` → ``sending``), sends it outside any transaction, then marks it ``sent``;
+a second delivery of the same task finds the row claimed or sent and does nothing. A failed
+send goes back to ``pending`` with a later ``next_attempt_at`` (exponential back-off) and the
+error recorded. The beat sweep re-publishes rows still unsent a little after they were due,
+which covers a broker that was down at commit, a worker that crashed mid-send (its claim
+expires) and a retry whose own task was lost.
+
+The one window left for a duplicate is a worker that dies after the mail server accepted the
+message and before the row is marked sent; the stable ``Message-ID`` lets the receiving side
+recognise that copy. Nothing is ever lost to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from requests_app.models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+State = OutboundMessage.State
+
+# A claim older than this belongs to a worker that died mid-send: the sweep takes it back.
+CLAIM_SECONDS = 300
+# Retries wait 1, 2, 4 … minutes, at most an hour; after this many attempts the row is
+# marked failed (visible in the admin, which can re-send it): about a day of outage.
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+SWEEP_BATCH = 500
+# Publishing waits a fraction of a second for a broker that blips, not the seconds of
+# kombu's default, since the user's request waits for it and the sweep makes up for it.
+PUBLISH_OPTIONS = {"retry": True, "retry_policy": {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}}
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 30))
+
+
+def sweep_grace_seconds() -> int:
+    """How long after it was due a row must still be unsent before the sweep re-publishes it,
+    so that the sweep does not race the task published on commit."""
+    return int(getattr(settings, "OUTBOX_SWEEP_GRACE_SECONDS", 60))
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+def retry_countdown(message_id: int) -> int:
+    """Seconds until the row's next attempt, as its last failure recorded it."""
+    due = (OutboundMessage.objects.filter(pk=message_id)
+           .values_list("next_attempt_at", flat=True).first())
+    if due is None:
+        return BACKOFF_BASE_SECONDS
+    return max(math.ceil((due - timezone.now()).total_seconds()), 1)
+
+
+def _mail_domain() -> str:
+    return urlsplit(settings.PORTAL_BASE_URL).hostname or "spt.invalid"
+
+
+def outbound_message_claim(*, message_id: int, now: datetime | None = None
+                           ) -> OutboundMessage | None:
+    """Lock the row and take it for sending; None when there is nothing to send (already
+    sent, failed for good, claimed by another live worker, or gone)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.state in (State.SENT, State.FAILED):
+            return None
+        if message.state == State.SENDING and message.next_attempt_at > now:
+            return None
+        message.state = State.SENDING
+        message.attempts += 1
+        message.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+        message.save(update_fields=["state", "attempts", "next_attempt_at"])
+    return message
+
+
+def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
+    domain = _mail_domain()
+    thread = f"<request-{message.request_id}@{domain}>"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_address],
+        headers={
+            # Stable, so that a receiving system can tell a resent copy from a new message.
+            "Message-ID": f"<outbox-{message.pk}@{domain}>",
+            # Mail clients thread every e-mail of one request together.
+            "References": thread,
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+    email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def _permanent(exc: Exception) -> bool:
+    """Only a recipient refused for good (5xx) makes a retry pointless; anything else (server
+    down, 4xx, timeouts, authentication) may heal and is retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    return False
+
+
+def _describe(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:2000]
+
+
+def outbound_message_send(*, message_id: int) -> str:
+    """Send one outbox row at most once. Returns what happened: ``sent``, ``skipped``,
+    ``retry`` (pending again, ``next_attempt_at`` set) or ``failed``."""
+    message = outbound_message_claim(message_id=message_id)
+    if message is None:
+        return "skipped"
+    try:
+        _email_for(message).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+        now = timezone.now()
+        final = _permanent(exc) or message.attempts >= max_attempts()
+        OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+            state=State.FAILED if final else State.PENDING,
+            last_error=_describe(exc),
+            next_attempt_at=now + timedelta(seconds=backoff_seconds(message.attempts)),
+        )
+        logger.warning("Outbox message %s: attempt %s failed (%s)%s", message.pk,
+                       message.attempts, _describe(exc), ", giving up" if final else "")
+        return "failed" if final else "retry"
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        state=State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def outbox_sweep(*, now: datetime | None = None, grace_seconds: int | None = None) -> int:
+    """Publish again the rows still unsent a while after they were due; each published row is
+    left alone by the next sweeps for a grace period, so a busy worker is not flooded with
+    copies of the same task. Returns how many were published."""
+    now = now or timezone.now()
+    grace = sweep_grace_seconds() if grace_seconds is None else grace_seconds
+    cutoff = now - timedelta(seconds=grace)
+    published = publish(outbound_message_ids_due(now=now, grace_seconds=grace))
+    if published:
+        # Only rows nobody touched since they were read: a send that failed meanwhile has
+        # set its own back-off.
+        OutboundMessage.objects.filter(
+            pk__in=published, state=State.PENDING, next_attempt_at__lte=cutoff
+        ).update(next_attempt_at=now)
+    return len(published)
+
+
+def outbound_message_ids_due(*, now: datetime | None = None,
+                             grace_seconds: int | None = None) -> list[int]:
+    """Rows the sweep should publish again: unsent, and due for a while (a new row is due at
+    once, a failed one after its back-off, a claimed one when its claim expires)."""
+    now = now or timezone.now()
+    grace = sweep_grace_seconds() if grace_seconds is None else grace_seconds
+    return list(
+        OutboundMessage.objects.filter(
+            state__in=[State.PENDING, State.SENDING],
+            next_attempt_at__lte=now - timedelta(seconds=grace),
+        ).order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def publish(message_ids: Iterable[int]) -> list[int]:
+    """Hand rows to the worker. A broker that is down only delays them: the sweep publishes
+    them again, so this never fails the caller. Returns the ids published."""
+    from requests_app.tasks import send_outbound_message_task
+
+    published: list[int] = []
+    for message_id in message_ids:
+        try:
+            send_outbound_message_task.apply_async((message_id,), **PUBLISH_OPTIONS)
+        except Exception:  # noqa: BLE001 - the row stays pending; the sweep sends it
+            logger.warning("Broker unavailable: outbox message %s left for the sweep",
+                           message_id, exc_info=True)
+            # The broker is down for the rest of them too; do not make the caller wait.
+            break
+        published.append(message_id)
+    return published
+
+
+def publish_on_commit(message_ids: list[int]) -> None:
+    if message_ids:
+        transaction.on_commit(lambda: publish(message_ids), robust=True)
+
+
+def outbound_messages_requeue(queryset: QuerySet[OutboundMessage]) -> int:
+    """The admin's "re-send": back to pending with a fresh count of attempts, published after
+    commit. A row being sent right now is left alone."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            queryset.select_for_update()
+            .exclude(state=State.SENDING, next_attempt_at__gt=now)
+            .values_list("pk", flat=True)
+        )
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            state=State.PENDING, attempts=0, next_attempt_at=now, sent_at=None
+        )
+        publish_on_commit(ids)
+    return len(ids)
