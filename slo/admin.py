@@ -22,6 +22,7 @@ from slo.durations import business_duration_format, business_duration_parse
 from slo.models import (
     BusinessCalendar,
     ClosureDay,
+    SloClock,
     SloTarget,
     StatusClockPolicy,
     Weekday,
@@ -173,3 +174,33 @@ class SloTargetAdmin(admin.ModelAdmin):
             "percent": int(target.warning_ratio * 100),
             "after": business_duration_format(target.warning_seconds),
         }
+
+
+@admin.register(SloClock)
+class SloClockAdmin(admin.ModelAdmin):
+    """Read-only: clocks change only through the request services and the sweep; the admin
+    shows them to explain a figure (what was consumed, when it is due, what was recorded)."""
+
+    list_display = ("request", "kind", "state", "target", "consumed", "due_at", "warned_at",
+                    "breached_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("request",)
+    search_fields = ("request__number",)
+    ordering = ("-pk",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("objectif (temps ouvré)"), ordering="target_seconds")
+    def target(self, clock: SloClock) -> str:
+        return business_duration_format(clock.target_seconds)
+
+    @admin.display(description=_("consommé (temps ouvré)"), ordering="consumed_seconds")
+    def consumed(self, clock: SloClock) -> str:
+        return business_duration_format(clock.consumed_seconds)

@@ -58,6 +58,7 @@ __all__ = [
     "build_calendar",
     "calendar_cache_clear",
     "default_calendar",
+    "default_calendar_at_revision",
     "seeded_default_calendar",
     "swiss_public_holidays",
 ]
@@ -605,7 +606,15 @@ def default_calendar() -> WorkingCalendar:
     """
     from slo import selectors  # lazy: this module stays importable without Django
 
-    revision = selectors.business_calendar_default_revision()
+    return default_calendar_at_revision(selectors.business_calendar_default_revision())
+
+
+def default_calendar_at_revision(revision: uuid.UUID | None) -> WorkingCalendar:
+    """The default calendar for a revision the caller has already read, typically as a
+    subquery of its own query (``slo.display`` does so to stay at one query): no query at all
+    while the cached calendar is current, three to rebuild it when it is not."""
+    from slo import selectors  # lazy: this module stays importable without Django
+
     cached = _default_cache.get("default")
     if cached is not None and cached[0] == revision:
         return cached[1]

@@ -12,7 +12,8 @@ The request app's views and templates use exactly this interface:
   queues by the nearest due time and for the "SLO à risque ou dépassé" queue.
 
 Templates: ``partials/slo_clocks.html`` (agent: ``clocks``), ``partials/slo_customer.html``
-(client: ``clocks``), ``partials/slo_cell.html`` (a queue cell: ``clocks``).
+(client: ``clocks``), ``partials/slo_cell.html`` (a queue cell: ``clocks``); their helpers are
+the ``slo_display`` template tags.
 """
 
 from __future__ import annotations
@@ -21,7 +22,40 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import DateTimeField, QuerySet, Value
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from slo import engine
+from slo.calendar import default_calendar_at_revision
+from slo.models import BusinessCalendar, ClockKind, ClockState, SloClock
+
+ON_TIME = "on_time"
+LATE = "late"
+
+_QUERY_FIELDS = (
+    "request_id", "kind", "state", "target_seconds", "warning_seconds", "started_at",
+    "consumed_seconds", "resumed_at", "due_at", "warn_at", "stopped_at", "calendar_revision",
+)
+
+
+def duration_text(seconds: int) -> str:
+    """Business time as agents read it: "45 min", "3 h 20", "1 h 05", "4 h", "< 1 min"."""
+    seconds = max(int(seconds), 0)
+    if seconds == 0:
+        return _("0 min")
+    if seconds < 60:
+        return _("< 1 min")
+    hours, minutes = divmod(seconds // 60, 60)
+    if not hours:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    if not minutes:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(hours)d h %(minutes)02d") % {"hours": hours, "minutes": minutes}
+
+
+def overdue_text(seconds: int) -> str:
+    """Overdue time rounded *up* to the minute: 30 s late reads "1 min", never "0 min"."""
+    return duration_text(-(-max(int(seconds), 1) // 60) * 60)
 
 
 @dataclass(frozen=True)
@@ -33,26 +67,159 @@ class ClockView:
     elapsed_seconds: int
     target_seconds: int
     due_at: datetime | None
+    warning_seconds: int = 0
+    warn_at: datetime | None = None
+    stopped_at: datetime | None = None
+    is_running: bool = False  # counting now (a running clock past its target included)
+    is_over: bool = False  # beyond its target: breached, or running/paused past it
 
     @property
     def remaining_seconds(self) -> int:
         return self.target_seconds - self.elapsed_seconds
 
     @property
+    def overdue_seconds(self) -> int:
+        return max(self.elapsed_seconds - self.target_seconds, 0)
+
+    @property
     def share_used(self) -> float:
         return self.elapsed_seconds / self.target_seconds if self.target_seconds else 0.0
 
+    @property
+    def share_used_percent(self) -> int:
+        """Share of the target used, in whole percent (above 100 once over the target)."""
+        return int(self.share_used * 100)
+
+    @property
+    def bar_percent(self) -> int:
+        """``share_used_percent`` clamped to 0..100, for a ``<progress>`` bar."""
+        return min(max(self.share_used_percent, 0), 100)
+
+    @property
+    def is_warning(self) -> bool:
+        """Past the warning threshold and not (yet) over the target."""
+        return not self.is_over and self.elapsed_seconds >= self.warning_seconds
+
+    @property
+    def is_paused(self) -> bool:
+        return self.state == ClockState.PAUSED
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.state in (ClockState.MET, ClockState.BREACHED) and not self.is_running
+
+    @property
+    def remaining_text(self) -> str:
+        """ "3 h 20 ouvrées" left, or "dépassé de 1 h 05" (rounded to the minute)."""
+        if self.is_over:
+            return _("dépassé de %(duration)s") % {"duration": overdue_text(self.overdue_seconds)}
+        return _("%(duration)s ouvrées") % {"duration": duration_text(self.remaining_seconds)}
+
+    @property
+    def elapsed_text(self) -> str:
+        return duration_text(self.elapsed_seconds)
+
+    @property
+    def target_text(self) -> str:
+        return duration_text(self.target_seconds)
+
+    @property
+    def badge_class(self) -> str:
+        """The ``slo-*`` class of static/css/spt.css for this clock's state."""
+        if self.state == ClockState.MET:
+            return "slo-met"
+        if self.is_over:
+            return "slo-late"
+        if self.is_paused:
+            return "slo-paused"
+        return "slo-warning" if self.is_warning else "slo-ok"
+
+
+_STATE_LABELS = dict(ClockState.choices)
+_KIND_LABELS = dict(ClockKind.choices)
+
+
+def clock_label(kind: str) -> str:
+    """ "Première réponse" / "Résolution" for a clock code (history lines, e-mails)."""
+    return str(_KIND_LABELS.get(kind, kind))
+
+
+def _view(row: dict, *, at: datetime, calendar) -> ClockView:
+    clock = engine.Clock(**{name: row[name] for name in (
+        "kind", "state", "target_seconds", "warning_seconds", "started_at", "consumed_seconds",
+        "resumed_at", "due_at", "warn_at", "stopped_at",
+    )})
+    reading = engine.clock_read(clock, at=at, calendar=calendar)
+    running = clock.state == engine.RUNNING
+    state = engine.BREACHED if running and reading.over else clock.state
+    return ClockView(
+        kind=clock.kind,
+        label=clock_label(clock.kind),
+        state=state,
+        state_label=str(_STATE_LABELS[state]),
+        elapsed_seconds=reading.elapsed_seconds,
+        target_seconds=clock.target_seconds,
+        due_at=clock.due_at,
+        warning_seconds=clock.warning_seconds,
+        warn_at=clock.warn_at,
+        stopped_at=clock.stopped_at,
+        is_running=running,
+        is_over=reading.over,
+    )
+
 
 def clock_views_for(request_ids: Iterable[int], *, at: datetime) -> dict[int, list[ClockView]]:
-    return {}
+    """The clocks of these requests as pages show them at ``at``: ONE query, whatever the
+    number of requests (the default calendar's revision comes with it as a subquery, so the
+    cached calendar is reused without asking again)."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    revision = BusinessCalendar.objects.filter(is_default=True).values("revision")[:1]
+    rows = list(
+        SloClock.objects.filter(request_id__in=ids)
+        .annotate(calendar_revision=Subquery(revision))
+        .order_by("request_id", "kind")
+        .values(*_QUERY_FIELDS)
+    )
+    calendar = None
+    if any(row["state"] == engine.RUNNING for row in rows):
+        calendar = default_calendar_at_revision(rows[0]["calendar_revision"])
+    views: dict[int, list[ClockView]] = {}
+    for row in rows:
+        views.setdefault(row["request_id"], []).append(_view(row, at=at, calendar=calendar))
+    return views
 
 
 def customer_status(views: list[ClockView]) -> str | None:
-    return None
+    """ "late" when any clock is beyond its target (now or when it stopped), "on_time"
+    otherwise, ``None`` without clocks (a request not subject to the SLO)."""
+    if not views:
+        return None
+    return LATE if any(view.is_over for view in views) else ON_TIME
+
+
+def nearest_clock(views: list[ClockView]) -> ClockView | None:
+    """The clock a queue cell shows: the running one due first, else a paused one (the most
+    used), else the last to stop (the verdict)."""
+    running = [view for view in views if view.is_running and view.due_at is not None]
+    if running:
+        return min(running, key=lambda view: view.due_at)
+    paused = [view for view in views if view.is_paused]
+    if paused:
+        return max(paused, key=lambda view: view.share_used)
+    stopped = [view for view in views if view.stopped_at is not None]
+    if stopped:
+        return max(stopped, key=lambda view: (view.stopped_at, view.kind))
+    return views[0] if views else None
 
 
 def annotate_slo(queryset: QuerySet, *, at: datetime) -> QuerySet:
+    """``slo_due_at`` / ``slo_warn_at``: the nearest instants among the request's running
+    clocks (NULL when none runs), as correlated subqueries: no extra query, and queue counts
+    stay one grouped query."""
+    running = SloClock.objects.filter(request_id=OuterRef("pk"), state=engine.RUNNING)
     return queryset.annotate(
-        slo_due_at=Value(None, output_field=DateTimeField()),
-        slo_warn_at=Value(None, output_field=DateTimeField()),
+        slo_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
+        slo_warn_at=Subquery(running.order_by("warn_at").values("warn_at")[:1]),
     )

@@ -333,3 +333,73 @@ def _calendar_part_changed(sender, instance, **kwargs) -> None:
 @receiver(post_delete, sender=BusinessCalendar)
 def _calendar_changed(sender, instance, **kwargs) -> None:
     calendar_cache_clear()
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("en cours")
+    PAUSED = "paused", _("en pause")
+    MET = "met", _("respecté")
+    BREACHED = "breached", _("dépassé")
+
+
+class SloClock(models.Model):
+    """One SLO clock of one request (Première réponse or Résolution), as ``slo.engine`` keeps
+    it: what it consumed up to its last resume, and, while it runs, the absolute instants of
+    its warning and of its breach. Pages derive every figure from these at read time; the
+    sweep only records crossings (``warned_at``, ``breached_at``: once each)."""
+
+    request = models.ForeignKey(
+        "requests_app.Request",
+        on_delete=models.CASCADE,
+        related_name="slo_clocks",
+        verbose_name=_("demande"),
+    )
+    kind = models.CharField(_("compteur"), max_length=20, choices=ClockKind.choices)
+    state = models.CharField(_("état"), max_length=10, choices=ClockState.choices)
+    target_seconds = models.PositiveIntegerField(_("objectif (secondes ouvrées)"))
+    warning_seconds = models.PositiveIntegerField(_("alerte après (secondes ouvrées)"))
+    started_at = models.DateTimeField(_("démarré le"))
+    consumed_seconds = models.PositiveIntegerField(
+        _("consommé (secondes ouvrées)"),
+        default=0,
+        help_text=_("Jusqu'à la dernière reprise si le compteur tourne, au total sinon."),
+    )
+    resumed_at = models.DateTimeField(_("repris le"), null=True, blank=True)
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("alerte le"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("arrêté le"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("alerte enregistrée le"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("dépassement enregistré le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["request_id", "kind"]
+        verbose_name = _("compteur SLO")
+        verbose_name_plural = _("compteurs SLO")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="slo_one_clock_per_kind"),
+        ]
+        indexes = [
+            # The sweep's two reads: running clocks whose crossing is due and not yet recorded.
+            # Partial indexes hold only those rows, so a sweep never scans the table.
+            models.Index(
+                fields=["warn_at"],
+                name="slo_clock_warn_due",
+                condition=models.Q(state="running", warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="slo_clock_breach_due",
+                condition=models.Q(state="running", breached_at__isnull=True),
+            ),
+            # Recomputing the open clocks after a configuration change.
+            models.Index(
+                fields=["state"],
+                name="slo_clock_open",
+                condition=models.Q(state__in=["running", "paused"]),
+            ),
+            # The report: clocks stopped within a period.
+            models.Index(fields=["stopped_at", "kind"], name="slo_clock_stopped"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.get_kind_display()} ({self.get_state_display()})"

@@ -1,4 +1,5 @@
-"""SLO reads. Calendar configuration first; clocks and aggregates join them later.
+"""SLO reads: the configuration (calendar, policy, targets). What pages show of the clocks is
+in ``slo.display``; the report's aggregates in ``slo.reports``.
 
 ``slo.calendar.default_calendar()`` is the public entry point for the calendar: it caches and
 calls the two functions below.
@@ -11,7 +12,8 @@ import uuid
 from django.db.models import Prefetch
 
 from slo.calendar import WorkingCalendar
-from slo.models import BusinessCalendar, ClosureDay, StatusClockPolicy, WorkingPeriod
+from slo.engine import Target
+from slo.models import BusinessCalendar, ClosureDay, SloTarget, StatusClockPolicy, WorkingPeriod
 
 
 def business_calendar_default_revision() -> uuid.UUID | None:
@@ -50,3 +52,26 @@ def status_clock_actions() -> dict[str, str]:
     ``"run"``, the policy's default.
     """
     return dict(StatusClockPolicy.objects.values_list("status", "clock_action"))
+
+
+def _target(target_seconds: int, warning_ratio) -> Target:
+    return Target(seconds=target_seconds, warning_seconds=int(target_seconds * warning_ratio))
+
+
+def slo_targets_for_priority(priority_id: int) -> dict[str, Target]:
+    """``{clock kind: Target}`` of one priority (one query); kinds without a target absent."""
+    return {
+        clock: _target(seconds, ratio)
+        for clock, seconds, ratio in SloTarget.objects.filter(priority_id=priority_id)
+        .values_list("clock", "target_seconds", "warning_ratio")
+    }
+
+
+def slo_targets_all() -> dict[tuple[int, str], Target]:
+    """``{(priority id, clock kind): Target}`` for every priority (one query)."""
+    return {
+        (priority_id, clock): _target(seconds, ratio)
+        for priority_id, clock, seconds, ratio in SloTarget.objects.values_list(
+            "priority_id", "clock", "target_seconds", "warning_ratio"
+        )
+    }

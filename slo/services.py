@@ -1,13 +1,111 @@
-"""SLO persistence glue, called explicitly by requests_app services inside their transaction.
+"""SLO writes: the clocks of a request, the sweep of crossings, and the recomputation after a
+configuration change.
 
-The request app calls exactly these two functions; the SLO engine decides everything else
-(which clocks exist, run, pause or stop, their targets) from the request's current state.
+The request app calls exactly two functions, inside its own transaction and with the request
+row locked: :func:`clocks_sync` after creation and after every change of status, priority or
+type, and :func:`first_response_record`. The rules themselves are in ``slo.engine`` (pure);
+this module loads rows, asks the engine, stores the answer.
+
+``slo`` never imports the request app: the request is reached through its attributes and the
+ORM's string relations, and a crossing is handed to the function named in
+``settings.SLO_CROSSING_HANDLER``.
+
+Decisions where DESIGN §5 is silent:
+
+* A request whose type is not subject to the SLO has no clock. When its type changes *away*
+  from Support its clocks are deleted (it no longer counts in the report nor shows a clock; a
+  warning or breach already recorded stays in its history). When its type changes *to*
+  Support, its clocks are built as if it had always been one: from its creation, replaying
+  its status history with the policy, Première réponse met at its first move out of Ouvert or
+  first public answer of the back office, whichever came first.
+* A stopped clock keeps its verdict: a later priority or target change does not judge it
+  again. A priority without a target for a clock gets no such clock; a priority change to one
+  without a target keeps the current target.
+* A crossing that a new target or calendar moves back into the future (a breached clock whose
+  priority was lowered) is recorded again when it is crossed again: it is a new crossing.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils.module_loading import import_string
+
+from slo import engine, selectors
+from slo.calendar import WorkingCalendar, default_calendar
+from slo.models import SloClock
+
+logger = logging.getLogger(__name__)
+
+# SloClock columns that mirror slo.engine.Clock, field for field.
+_CLOCK_FIELDS = tuple(field.name for field in fields(engine.Clock))
+_STATE_FIELDS = tuple(name for name in _CLOCK_FIELDS if name not in ("kind", "started_at"))
+
+
+def clock_from_row(row: SloClock) -> engine.Clock:
+    return engine.Clock(**{name: getattr(row, name) for name in _CLOCK_FIELDS})
+
+
+def _row_update(row: SloClock, clock: engine.Clock, *, at: datetime) -> list[str]:
+    """Copy ``clock`` onto ``row``; the names of the columns to save."""
+    for name in _STATE_FIELDS:
+        setattr(row, name, getattr(clock, name))
+    update = list(_STATE_FIELDS)
+    # A threshold moved back into the future will be crossed anew: forget the old record.
+    if row.warned_at is not None and clock.warn_at is not None and clock.warn_at > at:
+        row.warned_at = None
+        update.append("warned_at")
+    if row.breached_at is not None and clock.due_at is not None and clock.due_at >= at:
+        row.breached_at = None
+        update.append("breached_at")
+    return update
+
+
+def _row_new(request_id: int, clock: engine.Clock) -> SloClock:
+    return SloClock(request_id=request_id, **{name: getattr(clock, name) for name in _CLOCK_FIELDS})
+
+
+def _first_response_at(request: Any) -> datetime | None:
+    """When the history says the first response happened: first move out of Ouvert, or first
+    public comment of the back office (payload written by the request app's comment service)."""
+    events = request.events.order_by("created_at", "pk").values_list("created_at", flat=True)
+    moved = events.filter(from_status="open").first()
+    answered = events.filter(
+        kind="commented", is_internal=False, payload__by_back_office=True
+    ).first()
+    candidates = [when for when in (moved, answered) if when is not None]
+    return min(candidates) if candidates else None
+
+
+def _clocks_from_history(
+    request: Any, *, at: datetime, kinds: set[str], targets: dict[str, engine.Target],
+    actions: dict[str, str], calendar: WorkingCalendar,
+) -> list[engine.Clock]:
+    if request.created_at >= at:  # being created: no history to replay
+        changes: list[tuple[datetime, str]] = []
+        first_response_at = None
+    else:
+        changes = list(
+            request.events.exclude(from_status="").exclude(to_status="")
+            .order_by("created_at", "pk").values_list("created_at", "to_status")
+        )
+        first_response_at = _first_response_at(request)
+    clocks = engine.clocks_replay(
+        created_at=request.created_at,
+        status_changes=changes,
+        first_response_at=first_response_at,
+        actions=actions,
+        targets={kind: target for kind, target in targets.items() if kind in kinds},
+        at=at,
+        calendar=calendar,
+    )
+    return list(clocks.values())
 
 
 def clocks_sync(*, request: Any, at: datetime) -> None:
@@ -15,8 +113,201 @@ def clocks_sync(*, request: Any, at: datetime) -> None:
 
     Called after creation and after every change of status, priority or type. Idempotent.
     """
+    if not request.request_type.subject_to_slo:
+        SloClock.objects.filter(request_id=request.pk).delete()
+        return
+    rows = {
+        row.kind: row
+        for row in SloClock.objects.select_for_update().filter(request_id=request.pk)
+    }
+    targets = selectors.slo_targets_for_priority(request.priority_id)
+    actions = selectors.status_clock_actions()
+    calendar = default_calendar()
+    missing = set(targets) - set(rows)
+    if missing:
+        SloClock.objects.bulk_create([
+            _row_new(request.pk, clock)
+            for clock in _clocks_from_history(
+                request, at=at, kinds=missing, targets=targets, actions=actions,
+                calendar=calendar,
+            )
+        ])
+    action = actions.get(request.status, engine.RUN)
+    for kind, row in rows.items():
+        before = clock_from_row(row)
+        clock = before
+        if kind in targets:
+            clock = engine.clock_retarget(clock, targets[kind], at=at, calendar=calendar)
+        clock = engine.clock_apply(clock, action, at=at, calendar=calendar)
+        if clock != before:
+            row.save(update_fields=_row_update(row, clock, at=at))
 
 
 def first_response_record(*, request: Any, at: datetime) -> None:
     """Stop the Première réponse clock: the first public agent answer or first move out of
     Ouvert happened at ``at``. Idempotent: only the first call counts."""
+    if not request.request_type.subject_to_slo:
+        return
+    row = (
+        SloClock.objects.select_for_update()
+        .filter(
+            request_id=request.pk, kind=engine.FIRST_RESPONSE, state__in=engine.OPEN_STATES
+        )
+        .first()
+    )
+    if row is None:
+        return
+    clock = engine.clock_stop(clock_from_row(row), at=at, calendar=default_calendar())
+    row.save(update_fields=_row_update(row, clock, at=at))
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    warnings: int
+    breaches: int
+
+
+# (crossing, marker column, instant column, lookup on the instant): a warning is crossed when
+# the warning threshold is reached, a breach once working time passes beyond ``due_at``.
+_CROSSINGS = (
+    ("warning", "warned_at", "warn_at", "lte"),
+    ("breach", "breached_at", "due_at", "lt"),
+)
+
+
+def crossing_handler():
+    return import_string(settings.SLO_CROSSING_HANDLER)
+
+
+def clocks_sweep(*, now: datetime, limit: int = 1000) -> SweepResult:
+    """Record each warning and each breach that came due, once, and hand it to the handler.
+
+    Reads only due rows, through the partial indexes on ``warn_at`` and ``due_at`` (running
+    clocks whose crossing is not recorded yet): one indexed query per kind of crossing, and
+    nothing more on the usual minute when nothing is due. Due rows are then claimed in one
+    transaction: locked (``FOR UPDATE SKIP LOCKED`` where the database has it, so that a
+    concurrent sweep skips them; SQLite serialises writers anyway), marked by one ``UPDATE …
+    WHERE <marker> IS NULL``, and handed over one by one, each in a savepoint: a handler that
+    fails leaves its crossing unmarked for the next run and the others recorded. A second or
+    concurrent run finds nothing. At most ``limit`` crossings of each kind per run.
+    """
+    handler = crossing_handler()
+    counts = {}
+    for crossing, marker, instant, lookup in _CROSSINGS:
+        due = {
+            "state": engine.RUNNING,
+            f"{marker}__isnull": True,
+            f"{instant}__{lookup}": now,
+        }
+        candidates = list(
+            SloClock.objects.filter(**due)
+            .order_by(instant, "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        counts[crossing] = (
+            _crossings_record(handler, crossing, marker, instant, due, candidates, now)
+            if candidates else 0
+        )
+    return SweepResult(warnings=counts["warning"], breaches=counts["breach"])
+
+
+def _crossings_record(handler, crossing: str, marker: str, instant: str, due: dict,
+                      candidates: list[int], now: datetime) -> int:
+    lock: dict[str, Any] = {}
+    if connection.features.has_select_for_update_skip_locked:
+        lock["skip_locked"] = True
+    recorded = 0
+    with transaction.atomic():
+        claimed = list(
+            SloClock.objects.select_for_update(**lock)
+            .filter(pk__in=candidates, **due)
+            .order_by(instant, "pk")
+            .values_list("pk", "request_id", "kind", instant)
+        )
+        if not claimed:
+            return 0
+        SloClock.objects.filter(pk__in=[row[0] for row in claimed], **due).update(
+            **{marker: now}
+        )
+        for pk, request_id, kind, when in claimed:
+            try:
+                with transaction.atomic():
+                    handler(request_id=request_id, clock=kind, crossing=crossing, at=when)
+                recorded += 1
+            except Exception:  # one bad row must not hold back the others
+                logger.exception("SLO %s of clock %s not recorded; retried next run",
+                                 crossing, pk)
+                SloClock.objects.filter(pk=pk).update(**{marker: None})
+    return recorded
+
+
+# ------------------------------------------------------------------------------ recompute
+
+
+def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
+    """Apply the current configuration to every open clock (running or paused): the
+    calendar (instants recomputed), the targets (elapsed time kept) and the status policy
+    (a request whose status now pauses, runs or stops its clocks). Returns how many changed.
+
+    Runs in a task after a configuration change. Batches of rows locked in pk order; rows a
+    request service holds at the same moment are skipped, since that service applies the
+    current configuration itself.
+    """
+    calendar = default_calendar()
+    actions = selectors.status_clock_actions()
+    targets = selectors.slo_targets_all()
+    changed = 0
+    last_pk = 0
+    lock: dict[str, Any] = {}
+    if connection.features.has_select_for_update_skip_locked:
+        lock = {"skip_locked": True}
+        if connection.features.has_select_for_update_of:
+            lock["of"] = ("self",)
+    while True:
+        with transaction.atomic():
+            batch = list(
+                SloClock.objects.select_for_update(**lock)
+                .filter(state__in=engine.OPEN_STATES, pk__gt=last_pk)
+                .annotate(
+                    request_status=F("request__status"),
+                    request_priority_id=F("request__priority_id"),
+                )
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            for row in batch:
+                before = clock_from_row(row)
+                clock = engine.clock_reschedule(before, calendar=calendar)
+                target = targets.get((row.request_priority_id, row.kind))
+                if target is not None:
+                    clock = engine.clock_retarget(clock, target, at=at, calendar=calendar)
+                action = actions.get(row.request_status, engine.RUN)
+                clock = engine.clock_apply(clock, action, at=at, calendar=calendar)
+                if clock != before:
+                    row.save(update_fields=_row_update(row, clock, at=at))
+                    changed += 1
+    return changed
+
+
+def recompute_schedule() -> None:
+    """Recompute the open clocks after the current transaction commits (once per
+    transaction, however many configuration rows it changes)."""
+    if any(callback is _recompute_enqueue for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_recompute_enqueue)
+
+
+def _recompute_enqueue() -> None:
+    from slo.tasks import recompute_clocks_task
+
+    # The configuration change is committed; a broker that is down must not turn the admin's
+    # save into an error. The next change, or `manage.py shell` running the task, recomputes.
+    try:
+        recompute_clocks_task.delay()
+    except Exception:  # noqa: BLE001 - any broker failure
+        logger.exception("SLO recompute not queued: broker unavailable")

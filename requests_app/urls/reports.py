@@ -8,4 +8,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("slo/", reports.SloReportView.as_view(), name="slo"),
+    path("slo/export.csv", reports.SloReportCsvView.as_view(), name="slo_csv"),
 ]

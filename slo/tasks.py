@@ -1,0 +1,21 @@
+"""Celery entry points of the SLO app: thin, they call ``slo.services``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from slo import services
+
+
+@shared_task(ignore_result=True)
+def sweep_clocks_task() -> dict[str, int]:
+    """Every minute (beat): record the warnings and breaches that came due, each once."""
+    result = services.clocks_sweep(now=timezone.now())
+    return {"warnings": result.warnings, "breaches": result.breaches}
+
+
+@shared_task(ignore_result=True)
+def recompute_clocks_task() -> int:
+    """After a calendar, closure day, target or status policy change (queued on commit)."""
+    return services.clocks_recompute(at=timezone.now())

@@ -1,0 +1,181 @@
+"""slo.display: what pages show, derived at read time, in one query; the partials."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template.loader import render_to_string
+
+from requests_app import services
+from requests_app.models import Request
+from slo.calendar import calendar_cache_clear
+from slo.display import (
+    ClockView,
+    annotate_slo,
+    clock_views_for,
+    customer_status,
+    duration_text,
+    nearest_clock,
+)
+from slo.models import BusinessCalendar, SloClock
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ZURICH = ZoneInfo("Europe/Zurich")
+HOUR = 3600
+MONDAY = datetime(2026, 3, 2, 8, tzinfo=ZURICH)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    calendar_cache_clear()
+    yield
+    calendar_cache_clear()
+
+
+def view(**kwargs) -> ClockView:
+    values = {
+        "kind": "resolution", "label": "Résolution", "state": "running",
+        "state_label": "en cours", "elapsed_seconds": 0, "target_seconds": 4 * HOUR,
+        "due_at": MONDAY, "warning_seconds": 3 * HOUR, "is_running": True,
+    }
+    return ClockView(**(values | kwargs))
+
+
+class TestTexts:
+    @pytest.mark.parametrize(("seconds", "text"), [
+        (0, "0 min"), (30, "< 1 min"), (60, "1 min"), (45 * 60, "45 min"), (HOUR, "1 h"),
+        (3 * HOUR + 20 * 60 + 59, "3 h 20"), (HOUR + 5 * 60, "1 h 05"), (80 * HOUR, "80 h"),
+    ])
+    def test_durations(self, seconds, text) -> None:
+        assert duration_text(seconds) == text
+
+    def test_remaining_and_overdue(self) -> None:
+        assert view(elapsed_seconds=40 * 60).remaining_text == "3 h 20 ouvrées"
+        late = view(elapsed_seconds=5 * HOUR + 4 * 60 + 1, is_over=True, state="breached")
+        assert late.remaining_text == "dépassé de 1 h 05"  # overdue rounds up to the minute
+
+    def test_share_and_badge(self) -> None:
+        assert view(elapsed_seconds=HOUR).share_used_percent == 25
+        assert view(elapsed_seconds=HOUR).badge_class == "slo-ok"
+        assert view(elapsed_seconds=3 * HOUR).badge_class == "slo-warning"
+        over = view(elapsed_seconds=6 * HOUR, is_over=True, state="breached")
+        assert (over.share_used_percent, over.bar_percent, over.badge_class) == (
+            150, 100, "slo-late")
+        assert view(state="paused", is_running=False).badge_class == "slo-paused"
+        assert view(state="met", is_running=False).badge_class == "slo-met"
+
+    def test_customer_status(self) -> None:
+        assert customer_status([]) is None
+        assert customer_status([view(), view(state="met", is_running=False)]) == "on_time"
+        assert customer_status([view(), view(is_over=True, state="breached")]) == "late"
+
+    def test_nearest_clock_is_the_running_one_due_first(self) -> None:
+        soon = view(kind="first_response", due_at=MONDAY)
+        later = view(due_at=MONDAY + timedelta(days=1))
+        assert nearest_clock([later, soon]) is soon
+        paused = view(state="paused", is_running=False, due_at=None)
+        met = view(kind="first_response", state="met", is_running=False, due_at=None,
+                   stopped_at=MONDAY)
+        assert nearest_clock([met, paused]) is paused
+        assert nearest_clock([met]) is met
+
+
+class TestClockViewsFor:
+    def test_one_query_whatever_the_number_of_requests(
+        self, walk, client_user, django_assert_num_queries
+    ) -> None:
+        made = [walk(status) for status in ("open", "in_progress", "awaiting_customer",
+                                             "closed")]
+        made += [factories.make_request(client_user) for _ in range(6)]
+        patch = factories.make_request(client_user, type_code="patch")
+        ids = [request.pk for request in [*made, patch]]
+        at = datetime.now(tz=ZURICH)
+        clock_views_for(ids[:1], at=at)  # the calendar is built once per process
+        with django_assert_num_queries(1):
+            shown = clock_views_for(ids, at=at)
+        with django_assert_num_queries(1):
+            clock_views_for(ids[:2], at=at)
+        with django_assert_num_queries(0):
+            assert clock_views_for([], at=at) == {}
+        assert patch.pk not in shown
+        assert all(len(shown[request.pk]) == 2 for request in made)
+        assert [v.kind for v in shown[made[0].pk]] == ["first_response", "resolution"]
+
+    def test_a_changed_calendar_is_picked_up_at_once(self, client_user) -> None:
+        request = factories.make_request(client_user, at=MONDAY)
+        before = clock_views_for([request.pk], at=MONDAY + timedelta(days=1))[request.pk]
+        assert before[1].elapsed_seconds == 8 * HOUR
+        calendar = BusinessCalendar.objects.get(is_default=True)
+        calendar.closure_days.create(date=MONDAY.date(), label="Fermeture exceptionnelle")
+        after = clock_views_for([request.pk], at=MONDAY + timedelta(days=1))[request.pk]
+        assert after[1].elapsed_seconds == 0
+
+    def test_states_through_the_life_of_a_request(self, client_user, frontdesk) -> None:
+        request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)
+        shown = {v.kind: v for v in clock_views_for([request.pk], at=MONDAY + timedelta(
+            minutes=25))[request.pk]}
+        assert shown["first_response"].badge_class == "slo-warning"  # 25 of 30 min
+        assert shown["first_response"].remaining_text == "5 min ouvrées"
+        shown = {v.kind: v for v in clock_views_for([request.pk], at=MONDAY + timedelta(
+            minutes=95))[request.pk]}
+        first = shown["first_response"]
+        assert (first.state, first.state_label, first.is_running) == ("breached", "dépassé", True)
+        assert first.remaining_text == "dépassé de 1 h 05"
+        services.comment_add(actor=frontdesk, request=request, body="Nous regardons.",
+                             at=MONDAY + timedelta(hours=2))
+        first = clock_views_for([request.pk], at=MONDAY + timedelta(hours=3))[request.pk][0]
+        assert (first.state, first.is_running, first.elapsed_seconds) == (
+            "breached", False, 2 * HOUR)
+
+
+class TestAnnotateSlo:
+    def test_nearest_running_instants_or_null(self, walk, client_user) -> None:
+        running = factories.make_request(client_user, priority_code="high", at=MONDAY)
+        paused = walk("awaiting_customer")
+        patch = factories.make_request(client_user, type_code="patch")
+        rows = {
+            r.pk: (r.slo_due_at, r.slo_warn_at)
+            for r in annotate_slo(Request.objects.all(), at=MONDAY)
+        }
+        first = SloClock.objects.get(request=running, kind="first_response")
+        assert rows[running.pk] == (first.due_at, first.warn_at)  # 2 h before 16 h
+        assert rows[paused.pk] == (None, None)
+        assert rows[patch.pk] == (None, None)
+
+
+class TestPartials:
+    def views_of(self, request, at):
+        return clock_views_for([request.pk], at=at)[request.pk]
+
+    def test_agent_partial_shows_state_time_and_an_accessible_bar(self, client_user) -> None:
+        request = factories.make_request(client_user, at=MONDAY)
+        html = render_to_string("partials/slo_clocks.html", {
+            "clocks": self.views_of(request, MONDAY + timedelta(minutes=40))})
+        assert html.count("<progress") == 2
+        assert 'aria-label="Première réponse : 16 % du délai utilisé"' in html
+        assert "Reste 3 h 20 ouvrées" in html
+        assert "En cours" in html
+        assert "style=" not in html
+
+    def test_customer_partial_never_shows_targets(self, client_user) -> None:
+        request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)
+        on_time = render_to_string("partials/slo_customer.html", {
+            "clocks": self.views_of(request, MONDAY + timedelta(minutes=10))})
+        late = render_to_string("partials/slo_customer.html", {
+            "clocks": self.views_of(request, MONDAY + timedelta(hours=1))})
+        assert "Dans les délais" in on_time and "En retard" not in on_time
+        assert "En retard" in late
+        for html in (on_time, late):
+            assert "min" not in html and " h" not in html and "%" not in html
+        assert render_to_string("partials/slo_customer.html", {"clocks": []}).strip() == ""
+
+    def test_queue_cell_shows_the_nearest_clock(self, client_user) -> None:
+        request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)
+        html = render_to_string("partials/slo_cell.html", {
+            "clocks": self.views_of(request, MONDAY + timedelta(minutes=20))})
+        assert "10 min ouvrées" in html and "slo-ok" in html
+        assert "Première réponse" in html
