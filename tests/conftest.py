@@ -12,7 +12,6 @@ from requests_app.permissions import Role
 from requests_app.workflow import RequestStatus as S
 from tests import factories
 
-
 # The data migrations that seed reference data (types, priorities, modules, roles, calendar,
 # status policy, SLO targets), re-run after a transactional test flushed the database.
 REFERENCE_SEEDS = [
