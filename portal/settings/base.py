@@ -256,3 +256,5 @@ if CELERY_BROKER_URL == "filesystem://":
 # WhiteNoise serves from the finders in the embedded default; the folder collectstatic fills
 # in production must exist all the same.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+FORMAT_MODULE_PATH = ["portal.formats"]

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +39,8 @@ class MultipleFileField(forms.FileField):
         # Empty files are refused by attachments_validate, with the file's name.
         kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault("label", _("Pièces jointes"))
-        kwargs.setdefault("help_text", attachments_help_text())
+        # Lazy: rendered in the language of the person reading the form, not of start-up.
+        kwargs.setdefault("help_text", lazy(attachments_help_text, str)())
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", ",".join(
             f".{ext.lower().lstrip('.')}" for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS

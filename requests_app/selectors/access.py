@@ -9,6 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from requests_app import permissions
 from requests_app.exceptions import RequestNotFound
@@ -59,7 +60,7 @@ def request_get_for_user(user: AnyUser, key: str | int) -> Request:
     that a URL of another organisation says nothing of what exists."""
     number = parse_request_key(key)
     if number is None:
-        raise RequestNotFound("Demande introuvable.")
+        raise RequestNotFound(_("Demande introuvable."))
     request = (
         request_list_visible_to(user)
         .select_related(
@@ -70,7 +71,7 @@ def request_get_for_user(user: AnyUser, key: str | int) -> Request:
         .first()
     )
     if request is None:
-        raise RequestNotFound("Demande introuvable.")
+        raise RequestNotFound(_("Demande introuvable."))
     return request
 
 
@@ -103,7 +104,7 @@ def attachment_get_for_user(user: AnyUser, token: str) -> Attachment:
         attachments = attachments.filter(is_internal=False)
     attachment = attachments.select_related("request").first()
     if attachment is None:
-        raise RequestNotFound("Pièce jointe introuvable.")
+        raise RequestNotFound(_("Pièce jointe introuvable."))
     return attachment
 
 

@@ -22,17 +22,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from requests_app.markdown import render_markdown
-from requests_app.models import KEY_PREFIX, EventKind
+from requests_app.models import KEY_PREFIX, EventKind, Request
 from requests_app.workflow import (
+    ACTIONS,
     EXPECTED_BY,
     STATUS_MEANING,
     ConfirmationState,
     RequestStatus,
+    action_label,
 )
 
 register = template.Library()
@@ -141,3 +144,18 @@ def status_badge(value: Any, label: str | None = None) -> dict[str, str]:
         display = getattr(value, "get_status_display", None)
         label = display() if callable(display) else status_label(code)
     return {"status": code, "label": label}
+
+
+@register.filter
+def transition_label(name: str, fallback: str = "") -> str:
+    """The action's label in the reader's language (the history stores the writer's)."""
+    return action_label(name) if name in ACTIONS else fallback
+
+
+@register.filter
+def field_label(name: str, fallback: str = "") -> str:
+    """A request field's name in the reader's language."""
+    try:
+        return str(Request._meta.get_field(name).verbose_name)
+    except (FieldDoesNotExist, TypeError):
+        return fallback

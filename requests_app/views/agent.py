@@ -176,7 +176,7 @@ class QueueBulkView(QueueView):
                 "« %(action)s » refusé pour %(count)d demandes : %(details)s",
                 len(refused),
             ) % {"action": label, "count": len(refused),
-                 "details": " ; ".join(f"{key} — {message}" for key, message in refused)})
+                 "details": "; ".join(f"{key} — {message}" for key, message in refused)})
         return HttpResponseRedirect(self._back_url())
 
     def _back_url(self) -> str:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
@@ -75,7 +76,7 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("Fichier introuvable.") from exc
+        raise Http404(_("Fichier introuvable.")) from exc
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name,
         content_type="application/octet-stream",
