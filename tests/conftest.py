@@ -139,3 +139,15 @@ def walk(client_user, frontdesk, daily, servicedesk, expert, rnd):
         raise AssertionError(status)
 
     return to
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process even on the pass with a real broker, for tests about what a task
+    does rather than about the broker (those live in tests/integration/)."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

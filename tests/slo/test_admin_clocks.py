@@ -41,6 +41,7 @@ def test_clocks_are_listed_but_never_edited(admin_client, client_user) -> None:
 
 
 def test_a_target_edited_in_the_admin_reaches_the_open_clocks(
+    celery_eager,
     admin_client, client_user, django_capture_on_commit_callbacks
 ) -> None:
     request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)

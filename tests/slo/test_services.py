@@ -229,6 +229,7 @@ def walk_to_in_progress(request, when):
     return services.request_start(actor=daily, request=request, assignee=servicedesk, at=when)
 
 
+@pytest.mark.usefixtures("celery_eager")
 class TestRecompute:
     def test_a_target_change_is_applied_to_open_clocks_after_commit(
         self, client_user, django_capture_on_commit_callbacks
