@@ -14,17 +14,12 @@ from django.utils.translation import gettext as _
 from requests_app import events, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied, TransitionNotAllowed
 from requests_app.models import Comment, EventKind, Request
+from requests_app.selectors import request_is_visible_to
 from requests_app.services._common import lock_request, refuse_if_closed, touch
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.transitions import customer_reply_fire
 from requests_app.workflow import ConfirmationState, RequestStatus
 from slo import services as slo_services
-
-
-def _may_comment(request: Request, actor: AbstractBaseUser) -> bool:
-    from requests_app.selectors import request_is_visible_to
-
-    return request_is_visible_to(actor, request.pk)
 
 
 def comment_add(
@@ -50,7 +45,7 @@ def comment_add(
     with transaction.atomic():
         request = lock_request(request)
         refuse_if_closed(request)
-        if not _may_comment(request, actor):
+        if not request_is_visible_to(actor, request.pk):
             raise PermissionDenied(_("Vous ne pouvez pas commenter cette demande."))
         comment = Comment.objects.create(
             request=request, author=actor, body=body or _("(pièce jointe)"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from requests_app import events, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied
 from requests_app.models import EventKind, NotificationMute, Participant, Request
+from requests_app.selectors import request_is_visible_to
 from requests_app.services._common import lock_request, refuse_if_closed
 
 
@@ -79,8 +80,6 @@ def notifications_mute_set(
     request too: it only concerns the person's own mailbox. Returns whether anything
     changed."""
     at = at or timezone.now()
-    from requests_app.selectors import request_is_visible_to
-
     with transaction.atomic():
         if not request_is_visible_to(actor, request.pk):
             raise PermissionDenied(_("Demande introuvable."))

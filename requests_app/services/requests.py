@@ -24,6 +24,7 @@ from requests_app.models import (
     Request,
     RequestType,
 )
+from requests_app.selectors import request_is_visible_to
 from requests_app.services._common import lock_request, refuse_if_closed, touch
 from requests_app.services.attachments import attachments_store, attachments_validate
 from slo import services as slo_services
@@ -111,14 +112,13 @@ def request_create(
     organisation, reporter = _resolve_reporter(
         actor=actor, organisation=organisation, reporter=reporter
     )
-    if follows_up is not None:
-        from requests_app.selectors import request_is_visible_to
-
-        if not follows_up.is_closed or not request_is_visible_to(reporter, follows_up.pk):
-            raise InvalidInput(
-                _("Une demande de suivi fait référence à une demande fermée que vous voyez."),
-                field="follows_up",
-            )
+    if follows_up is not None and (
+        not follows_up.is_closed or not request_is_visible_to(reporter, follows_up.pk)
+    ):
+        raise InvalidInput(
+            _("Une demande de suivi fait référence à une demande fermée que vous voyez."),
+            field="follows_up",
+        )
 
     with transaction.atomic():
         request = Request(

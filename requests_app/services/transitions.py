@@ -30,6 +30,7 @@ from requests_app.models import (
     Request,
     RequestType,
 )
+from requests_app.selectors import customer_waiting_deadline, request_is_visible_to
 from requests_app.services._common import lock_request, refuse_if_closed, refuse_if_stale
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.requests import assignment_apply, details_apply
@@ -62,8 +63,6 @@ def _refusal(request: Request, name: str, actor: AbstractBaseUser) -> Exception 
                   "encore être close.")
             )
         if name == "close_without_answer":
-            from requests_app.selectors import customer_waiting_deadline
-
             deadline = customer_waiting_deadline(request.awaiting_customer_since)
             return TransitionNotAllowed(
                 _("Le client a jusqu'au %(date)s pour répondre : « Clore sans réponse » n'est "
@@ -105,8 +104,6 @@ def _fire(
     files = attachments_validate(attachments)
     with transaction.atomic():
         request = lock_request(request)
-        from requests_app.selectors import request_is_visible_to
-
         if not request_is_visible_to(actor, request.pk):
             raise RequestNotFound(_("Demande introuvable."))
         refuse_if_stale(request, expected_status)
