@@ -21,7 +21,7 @@ import pytest
 # (creating users) would otherwise refuse to run. Tests only.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from tests.browser.helpers import DESKTOP  # noqa: E402
+from tests.browser.helpers import DESKTOP, stop_motion  # noqa: E402
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -96,7 +96,8 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
-    """French-speaking Swiss user at desktop size.
+    """French-speaking Swiss user at desktop size, asking for reduced motion (Bootstrap then
+    skips several of its transitions; ``stop_motion`` turns the rest off).
 
     ``bypass_csp`` is only there so that the tests can inject axe-core into the page: the
     portal's CSP stays strict (see ``strict_csp_page`` for a page that enforces it).
@@ -105,6 +106,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
         **browser_context_args,
         "bypass_csp": True,
         "locale": "fr-CH",
+        "reduced_motion": "reduce",
         "viewport": dict(DESKTOP),
     }
 
@@ -126,6 +128,19 @@ def _guard_local_only(context) -> list[str]:
 
 
 @pytest.fixture
+def new_context(new_context):
+    """pytest-playwright's context factory (behind ``context``, and for a second user's
+    context), with no CSS transition or animation in its pages."""
+
+    def make(**kwargs):
+        made = new_context(**kwargs)
+        stop_motion(made)
+        return made
+
+    return make
+
+
+@pytest.fixture
 def context(context):
     """pytest-playwright's context, refusing any request to another host (and failing)."""
     blocked = _guard_local_only(context)
@@ -139,6 +154,7 @@ def strict_csp_page(browser, browser_context_args: dict):
     and CSP violations it saw in ``page.spt_errors`` (a list of strings)."""
     args = {**browser_context_args, "bypass_csp": False}
     strict_context = browser.new_context(**args)
+    stop_motion(strict_context)
     blocked = _guard_local_only(strict_context)
     page = strict_context.new_page()
     errors: list[str] = []

@@ -4,6 +4,7 @@ login(page, live_server, username, password="demo")
 assert_no_axe_violations(page, context="login, phone")
 screenshot(page, "login-phone")            -> var/screenshots/login-phone.png
 DESKTOP, PHONE                              viewport sizes for page.set_viewport_size()
+stop_motion(context)                        no CSS transition or animation in its pages
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import BrowserContext, Page
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
@@ -22,6 +23,20 @@ BROWSER_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BROWSER_DIR.parent.parent
 AXE_JS = BROWSER_DIR / "vendor" / "axe.min.js"
 SCREENSHOT_DIR = REPO_ROOT / "var" / "screenshots"
+
+# A constructed stylesheet rather than a <style>: it is there from the document's creation,
+# survives set_content(), needs no CSP exemption and adds no <style> element to the page.
+_STOP_MOTION_JS = """
+(() => {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(`*, *::before, *::after {
+    transition: none !important; transition-duration: 0s !important;
+    animation: none !important; animation-duration: 0s !important;
+    scroll-behavior: auto !important;
+  }`);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+})();
+"""
 
 WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 LOGIN_PATH = "/accounts/login/"
@@ -45,6 +60,12 @@ async (tags) => {
   }));
 }
 """
+
+
+def stop_motion(context: BrowserContext) -> None:
+    """Turn CSS transitions and animations off in every page of the context, so that no check
+    samples a half-drawn state (axe-core once read a collapse mid-transition: contrast 1.49)."""
+    context.add_init_script(_STOP_MOTION_JS)
 
 
 def login(page: Page, live_server, username: str, password: str = "demo") -> None:
