@@ -305,7 +305,7 @@ def bench_report() -> dict[str, float]:
     milliseconds = _best(3, lambda: slo_report(at=now, months=6))
     total = sum(row.total for row in report.by_month)
     print(f"Report ({connection.vendor}, {total:,} stopped clocks over 6 months, "
-          f"{len(report.by_organisation)} organisation rows)")
+          f"{len(report.by_month)} month rows)")
     print(f"  slo_report: {milliseconds:8.1f} ms, {len(queries)} queries")
     return {"report": milliseconds}
 

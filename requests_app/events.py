@@ -1,7 +1,9 @@
-"""Every change to a request writes one ``RequestEvent``; this module is the only writer.
+"""Every change to a request writes one ``RequestEvent`` (the history, seed element 6); this
+module is the only writer. Each kind of event has its own small writer, which owns the
+payload's shape: the history template, the notifications and the SLO replay read these keys.
 
-Each recorded event is handed to ``notifications.queue_for_event`` in the same transaction, so
-that who hears about what is decided in one place and sent only after commit.
+Writing an event sends nothing: the service that wrote it calls ``notifications.notify``
+right after, where a reader of the service sees who hears of it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app import notifications
-from requests_app.models import Comment, EventKind, Request, RequestEvent
+from requests_app.models import Attachment, Comment, EventKind, Request, RequestEvent
+from requests_app.workflow import action_label
 
 
-def event_record(
+def _person(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _write(
     *,
     request: Request,
     actor: AbstractBaseUser | None,
@@ -29,7 +38,7 @@ def event_record(
     comment: Comment | None = None,
     payload: dict[str, Any] | None = None,
 ) -> RequestEvent:
-    event = RequestEvent.objects.create(
+    return RequestEvent.objects.create(
         request=request,
         actor=actor,
         kind=kind,
@@ -40,17 +49,133 @@ def event_record(
         comment=comment,
         payload=payload or {},
     )
-    notifications.queue_for_event(event)
-    return event
+
+
+def request_created(
+    *, request: Request, actor: AbstractBaseUser, at: datetime,
+    on_behalf_of: AbstractBaseUser | None = None, follows_up: Request | None = None,
+) -> RequestEvent:
+    payload: dict[str, Any] = {"type": request.request_type.name}
+    if on_behalf_of is not None:
+        payload["on_behalf_of"] = _person(on_behalf_of)
+    if follows_up is not None:
+        payload["follows_up"] = follows_up.key
+    return _write(request=request, actor=actor, kind=EventKind.CREATED, at=at,
+                  to_status=request.status, payload=payload)
+
+
+def status_changed(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, transition: str,
+    from_status: str, comment: Comment | None = None, rnd_reference: str = "",
+) -> RequestEvent:
+    """A workflow action (``transition``: its registry name) moved the request; a closing
+    one records the resolution."""
+    payload: dict[str, Any] = {"transition": transition, "label": action_label(transition)}
+    if rnd_reference:
+        payload["rnd_reference"] = rnd_reference
+    if request.resolution and request.is_closed:
+        payload["resolution"] = request.get_resolution_display()
+    return _write(request=request, actor=actor, kind=EventKind.STATUS_CHANGED, at=at,
+                  from_status=from_status, to_status=request.status, comment=comment,
+                  payload=payload)
+
+
+def commented(
+    *, request: Request, actor: AbstractBaseUser, comment: Comment, by_back_office: bool,
+) -> RequestEvent:
+    """A public comment or an internal note; ``by_back_office`` says whether the vendor's
+    staff wrote it (who is told, and whether it is a first response)."""
+    return _write(
+        request=request, actor=actor,
+        kind=EventKind.INTERNAL_NOTE if comment.is_internal else EventKind.COMMENTED,
+        at=comment.created_at, is_internal=comment.is_internal, comment=comment,
+        payload={"by_back_office": by_back_office},
+    )
+
+
+def field_changed(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, field: str, label: str,
+    old: str, new: str,
+) -> RequestEvent:
+    return _write(request=request, actor=actor, kind=EventKind.FIELD_CHANGED, at=at,
+                  payload={"field": field, "label": label, "old": old, "new": new})
+
+
+def assigned(
+    *, request: Request, actor: AbstractBaseUser, at: datetime,
+    previous: AbstractBaseUser | None, assignee: AbstractBaseUser,
+) -> RequestEvent:
+    return _write(request=request, actor=actor, kind=EventKind.ASSIGNED, at=at, payload={
+        "old": _person(previous), "new": _person(assignee), "assignee_id": assignee.pk,
+    })
+
+
+def attachment_added(
+    *, request: Request, actor: AbstractBaseUser, attachment: Attachment,
+    comment: Comment | None,
+) -> RequestEvent:
+    return _write(
+        request=request, actor=actor, kind=EventKind.ATTACHMENT_ADDED,
+        at=attachment.created_at, is_internal=attachment.is_internal, comment=comment,
+        payload={"name": attachment.original_name, "size": attachment.size,
+                 "token": attachment.token},
+    )
+
+
+def participant_changed(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, user: AbstractBaseUser,
+    added: bool,
+) -> RequestEvent:
+    return _write(
+        request=request, actor=actor, at=at,
+        kind=EventKind.PARTICIPANT_ADDED if added else EventKind.PARTICIPANT_REMOVED,
+        payload={"user": _person(user), "user_id": user.pk},
+    )
+
+
+def mute_changed(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, muted: bool,
+) -> RequestEvent:
+    """Shown only to the person concerned (their mailbox is nobody else's business)."""
+    return _write(request=request, actor=actor, at=at,
+                  kind=EventKind.MUTED if muted else EventKind.UNMUTED,
+                  payload={"personal": True})
+
+
+def confirmation_requested(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, comment: Comment | None,
+) -> RequestEvent:
+    return _write(request=request, actor=actor, kind=EventKind.CONFIRMATION_REQUESTED,
+                  at=at, comment=comment)
+
+
+def resolution_answered(
+    *, request: Request, actor: AbstractBaseUser, at: datetime, confirmed: bool,
+    comment: Comment | None,
+) -> RequestEvent:
+    return _write(request=request, actor=actor, at=at, comment=comment,
+                  kind=EventKind.CONFIRMED if confirmed else EventKind.DENIED)
+
+
+_SLO_KINDS = {
+    "warning": EventKind.SLO_WARNING,
+    "breach": EventKind.SLO_BREACHED,
+    "lifted": EventKind.SLO_BREACH_LIFTED,
+}
+
+
+def slo_crossing(*, request: Request, clock: str, crossing: str, at: datetime) -> RequestEvent:
+    """An internal line: a clock crossed its warning threshold or its target, or a change put
+    it back under its target (``crossing``: "warning", "breach", "lifted")."""
+    return _write(request=request, actor=None, kind=_SLO_KINDS[crossing], at=at,
+                  is_internal=True, payload={"clock": clock})
 
 
 def slo_crossing_record(*, request_id: int, clock: str, crossing: str, at: datetime) -> None:
-    """The SLO sweep's handler (settings.SLO_CROSSING_HANDLER): a warning or a breach of one
-    clock, recorded as an internal history line that notifies the assignee and Daily."""
-    kind = EventKind.SLO_BREACHED if crossing == "breach" else EventKind.SLO_WARNING
+    """The SLO app's handler (settings.SLO_CROSSING_HANDLER): a crossing found by the sweep
+    or the recomputation, written and notified (the assignee and Daily) in its own
+    transaction."""
     with transaction.atomic():
         request = Request.objects.get(pk=request_id)
-        event_record(
-            request=request, actor=None, kind=kind, at=at, is_internal=True,
-            payload={"clock": clock},
-        )
+        notifications.notify(slo_crossing(request=request, clock=clock, crossing=crossing,
+                                           at=at))

@@ -1,13 +1,19 @@
 """Domain errors of the request app. Views turn them into a message and a 4xx."""
 
+from django.utils.translation import gettext as _
+
 from portal.errors import SptError
 
 
 class RequestNotFound(SptError):
-    """Also raised for a request the person may not see: they learn nothing of it."""
+    """Also raised for a request the person may not see: they learn nothing of it, and hear
+    the same words whatever the reason ("Demande introuvable.")."""
 
     code = "not_found"
     status = 404
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(message or _("Demande introuvable."), code=code)
 
 
 class PermissionDenied(SptError):

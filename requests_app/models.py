@@ -184,6 +184,11 @@ class Request(RequestWorkflow):
     awaiting_customer_since = models.DateTimeField(
         _("en attente du client depuis"), null=True, blank=True
     )
+    # Set when the request starts waiting for the client, from the business calendar: when
+    # "Clore sans réponse" opens. Stored so that the workflow's condition reads a value.
+    customer_reply_due_at = models.DateTimeField(
+        _("réponse du client attendue avant"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("créée le"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
     updated_by = models.ForeignKey(
@@ -213,14 +218,6 @@ class Request(RequestWorkflow):
     @property
     def is_closed(self) -> bool:
         return self.status == RequestStatus.CLOSED
-
-    def customer_waiting_period_elapsed(self, now=None) -> bool:
-        """Whether the client has been silent for the configured number of business days."""
-        if self.awaiting_customer_since is None:
-            return False
-        from requests_app.selectors import customer_waiting_deadline
-
-        return (now or timezone.now()) >= customer_waiting_deadline(self.awaiting_customer_since)
 
 
 class Participant(models.Model):
@@ -319,6 +316,7 @@ class EventKind(models.TextChoices):
     DENIED = "denied", _("Résolution refusée")
     SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
     SLO_BREACHED = "slo_breached", _("SLO dépassé")
+    SLO_BREACH_LIFTED = "slo_breach_lifted", _("SLO de nouveau dans les délais")
 
 
 class RequestEvent(models.Model):

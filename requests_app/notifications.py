@@ -1,6 +1,6 @@
 """Who hears about which event (DESIGN §6): outbox rows written in the event's transaction.
 
-``queue_for_event`` is called by ``events.py`` for every event it records. It decides the
+``notify`` is called by the services right after they record an event. It decides the
 recipients, renders each e-mail in the recipient's language and writes the rows; the send
 tasks are published only after commit (``outbox.publish_on_commit``).
 
@@ -31,6 +31,7 @@ Rules that hold for every row:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,36 +72,52 @@ class Audience:
     groups: tuple[str, ...] = ()
 
 
+def _status_audience(event: RequestEvent) -> Audience | None:
+    if event.is_internal or (event.payload or {}).get("transition") == "propose_resolution":
+        return None  # the confirmation request that comes with it says both
+    if event.to_status == RequestStatus.CLOSED:
+        return Audience(NotificationKind.CLOSED, followers=True)
+    return Audience(NotificationKind.STATUS_CHANGED, followers=True)
+
+
+def _comment_audience(event: RequestEvent) -> Audience | None:
+    if event.is_internal:
+        return None
+    if _by_back_office(event):
+        return Audience(NotificationKind.AGENT_COMMENT, followers=True)
+    return Audience(NotificationKind.CLIENT_COMMENT, assignee=True)
+
+
+def _fixed(audience: Audience) -> Callable[[RequestEvent], Audience | None]:
+    return lambda event: audience
+
+
+_SLO_AUDIENCE = {"assignee": True, "groups": (Role.DAILY,)}
+
+# The table of DESIGN §6: every event kind has an audience rule here, or is history-only.
+AUDIENCES: dict[str, Callable[[RequestEvent], Audience | None]] = {
+    EventKind.CREATED: _fixed(Audience(NotificationKind.REQUEST_RECEIVED, followers=True,
+                                       groups=(Role.FRONTDESK,))),
+    EventKind.STATUS_CHANGED: _status_audience,
+    EventKind.COMMENTED: _comment_audience,
+    EventKind.CONFIRMATION_REQUESTED: _fixed(
+        Audience(NotificationKind.CONFIRMATION_REQUEST, followers=True)),
+    EventKind.CONFIRMED: _fixed(Audience(NotificationKind.CONFIRMED, assignee=True)),
+    EventKind.DENIED: _fixed(Audience(NotificationKind.DENIED, assignee=True)),
+    EventKind.SLO_WARNING: _fixed(Audience(NotificationKind.SLO_WARNING, **_SLO_AUDIENCE)),
+    EventKind.SLO_BREACHED: _fixed(Audience(NotificationKind.SLO_BREACHED, **_SLO_AUDIENCE)),
+}
+HISTORY_ONLY = frozenset({
+    EventKind.INTERNAL_NOTE, EventKind.FIELD_CHANGED, EventKind.ASSIGNED,
+    EventKind.ATTACHMENT_ADDED, EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED,
+    EventKind.MUTED, EventKind.UNMUTED, EventKind.SLO_BREACH_LIFTED,
+})
+
+
 def audience_for(event: RequestEvent) -> Audience | None:
     """The one e-mail an event causes, or None (history-only events, internal ones)."""
-    kind = event.kind
-    payload = event.payload or {}
-    if kind == EventKind.CREATED:
-        return Audience(NotificationKind.REQUEST_RECEIVED, followers=True,
-                        groups=(Role.FRONTDESK,))
-    if kind == EventKind.STATUS_CHANGED:
-        if event.is_internal or payload.get("transition") == "propose_resolution":
-            return None
-        if event.to_status == RequestStatus.CLOSED:
-            return Audience(NotificationKind.CLOSED, followers=True)
-        return Audience(NotificationKind.STATUS_CHANGED, followers=True)
-    if kind == EventKind.COMMENTED:
-        if event.is_internal:
-            return None
-        if _by_back_office(event):
-            return Audience(NotificationKind.AGENT_COMMENT, followers=True)
-        return Audience(NotificationKind.CLIENT_COMMENT, assignee=True)
-    if kind == EventKind.CONFIRMATION_REQUESTED:
-        return Audience(NotificationKind.CONFIRMATION_REQUEST, followers=True)
-    if kind == EventKind.CONFIRMED:
-        return Audience(NotificationKind.CONFIRMED, assignee=True)
-    if kind == EventKind.DENIED:
-        return Audience(NotificationKind.DENIED, assignee=True)
-    if kind in (EventKind.SLO_WARNING, EventKind.SLO_BREACHED):
-        notification = (NotificationKind.SLO_BREACHED if kind == EventKind.SLO_BREACHED
-                        else NotificationKind.SLO_WARNING)
-        return Audience(notification, assignee=True, groups=(Role.DAILY,))
-    return None
+    rule = AUDIENCES.get(event.kind)
+    return rule(event) if rule is not None else None
 
 
 def _by_back_office(event: RequestEvent) -> bool:
@@ -234,9 +251,9 @@ def render_email(kind: str, context: dict[str, Any], language: str) -> tuple[str
     return subject, text, html
 
 
-def queue_for_event(event: RequestEvent) -> list[OutboundMessage]:
+def notify(event: RequestEvent) -> list[OutboundMessage]:
     """Write the outbox rows this event causes, in the current transaction, and publish their
-    send tasks once it commits."""
+    send tasks once it commits. Services call it right after writing the event."""
     audience = audience_for(event)
     if audience is None:
         return []

@@ -57,8 +57,20 @@ def is_sales_admin(user: AnyUser) -> bool:
 
 
 def is_back_office(user: AnyUser) -> bool:
-    """Everyone who works for the vendor and sees every request (administrators included)."""
+    """Everyone who works for the vendor (agents, sales administration, administrators): the
+    back-office pages are theirs. What each of them sees is ``request_visible_q``'s answer."""
     return bool(roles_of(user) & BACK_OFFICE_ROLES) or getattr(user, "is_superuser", False)
+
+
+def sees_every_request(user: AnyUser) -> bool:
+    """Agents and administrators see every request, internal notes included. Sales
+    administration does not: it sees the licence requests and those it created."""
+    return is_agent(user) or getattr(user, "is_superuser", False)
+
+
+def is_sales_only(user: AnyUser) -> bool:
+    """Sales administration without an agent role: the narrower back-office view."""
+    return is_sales_admin(user) and not sees_every_request(user)
 
 
 def organisation_id_of(user: AnyUser) -> int | None:
@@ -126,13 +138,34 @@ def may_answer_as_customer(request: Request, user: AnyUser) -> bool:
     return not is_back_office(user) and is_reporter_or_participant(request, user)
 
 
+def sees_internal(request: Request, user: AnyUser) -> bool:
+    """Internal notes, lines and attachments of ``request`` (a request the person sees):
+    agents and administrators always, sales administration on the requests it created."""
+    if sees_every_request(user):
+        return True
+    return is_sales_admin(user) and request.created_by_id == getattr(user, "pk", None)
+
+
+def is_sales_managed(request: Request) -> bool:
+    """A request of a type only sales administration opens (Licence)."""
+    return not request.request_type.client_can_open
+
+
+def may_comment(request: Request, user: AnyUser) -> bool:
+    """Commenting on a request the person sees: sales administration only on the requests it
+    manages (Licence), never on a Support or Patch request."""
+    if is_sales_only(user):
+        return is_sales_managed(request)
+    return True
+
+
 def may_add_participant(request: Request, user: AnyUser) -> bool:
     """The reporter adds colleagues; back-office people may add anyone of the organisation."""
     return is_reporter(request, user) or is_back_office(user)
 
 
-def may_write_internal_note(user: AnyUser) -> bool:
-    return is_back_office(user)
+def may_write_internal_note(request: Request, user: AnyUser) -> bool:
+    return is_back_office(user) and sees_internal(request, user) and may_comment(request, user)
 
 
 def may_assign(user: AnyUser) -> bool:

@@ -4,7 +4,14 @@ Transition methods only change the request in memory; the services lock the row,
 save, and run every side effect. No I/O here.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -61,36 +68,139 @@ class ConfirmationState(models.TextChoices):
     DENIED = "denied", _("Résolution refusée")
 
 
-# Each action's French label and what it requires, read by the services (messages), the agent
-# page (buttons and forms) and the history, so that no other place repeats them.
-ACTIONS: dict[str, dict] = {
-    "qualify": {"label": _("Qualifier"), "requires": "qualification"},
-    "close_without_follow_up": {"label": _("Clore sans suite"), "requires": "public_comment"},
-    "start": {"label": _("Prendre en charge / assigner"), "requires": "assignee"},
-    "escalate_to_expert": {"label": _("Escalader à un expert"), "requires": "internal_note"},
-    "return_to_service_desk": {"label": _("Retour au ServiceDesk"), "requires": "comment"},
-    "send_to_rnd": {"label": _("Transmettre au R&D"), "requires": "rnd_reference"},
-    "fix_available": {"label": _("Correction disponible"), "requires": "comment"},
-    "ask_customer": {"label": _("Demander des informations"), "requires": "public_comment"},
-    "propose_resolution": {"label": _("Proposer la résolution"), "requires": "public_comment"},
-    "customer_reply": {"label": _("Répondre"), "requires": "comment", "automatic": True},
-    "close": {"label": _("Clore"), "requires": None},
-    "close_without_answer": {"label": _("Clore sans réponse"), "requires": "public_comment"},
-    "close_escalated": {"label": _("Clore — escaladée"), "requires": "reason"},
-    "withdraw": {"label": _("Retirer ma demande"), "requires": "reason"},
-}
+@dataclass(frozen=True)
+class Transition:
+    """One action of DESIGN §3, as every other part of the code knows it: the services'
+    whitelist, the agent page's buttons and forms, the bulk form and the history read this
+    registry; the ``@transition`` methods below take their permission and conditions from it.
+    """
+
+    name: str
+    label: Promise
+    # (request, user) -> bool: the roles (or the person: assignee, reporter) it is for.
+    permission: Callable[[Any, Any], bool]
+    # The roles the permission names, for lists and help; empty when it names a person.
+    roles: frozenset[str] = frozenset()
+    # What the action needs besides its text: "qualification", "assignee", "rnd_reference".
+    requires: str | None = None
+    # The service's keyword argument for the action's text, and the message when it is
+    # missing (None: the text is optional).
+    text_param: str | None = None
+    text_required: Promise | None = None
+    # Conditions on the request (no I/O) and the message when one is unmet.
+    conditions: tuple[Callable[[Any], bool], ...] = ()
+    unmet: Callable[[Any], str] | None = None
+    # Who fires it: "agent" (the agent page, by name), "customer" (the portal) or "automatic"
+    # (a consequence of another action: the client's answer).
+    fired_by: str = "agent"
+    # Offered among the bulk actions of a queue.
+    bulk: bool = True
 
 
-def action_label(name: str) -> str:
-    return str(ACTIONS[name]["label"])
-
-
-def _confirmed(request) -> bool:
+def _confirmed(request: Any) -> bool:
     return request.confirmation_state == ConfirmationState.CONFIRMED
 
 
-def _customer_silent_long_enough(request) -> bool:
-    return request.customer_waiting_period_elapsed()
+def _customer_silent_long_enough(request: Any) -> bool:
+    """The client's reply deadline, stored when the request started waiting, has passed."""
+    due = request.customer_reply_due_at
+    return due is not None and timezone.now() >= due
+
+
+def _not_confirmed_yet(request: Any) -> str:
+    return gettext("Le client n'a pas encore confirmé la résolution : la demande ne peut pas "
+                   "encore être close.")
+
+
+def _customer_still_has_time(request: Any) -> str:
+    due = request.customer_reply_due_at
+    if due is None:
+        return gettext("« Clore sans réponse » n'est possible qu'une fois le délai de réponse "
+                       "du client écoulé.")
+    return gettext("Le client a jusqu'au %(date)s pour répondre : « Clore sans réponse » "
+                   "n'est possible qu'ensuite.") % {
+        "date": formats.date_format(timezone.localtime(due), "DATETIME_FORMAT")}
+
+
+R = permissions.Role
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
+    Transition(
+        "qualify", _("Qualifier"), permissions.may_qualify, frozenset({R.FRONTDESK}),
+        requires="qualification", bulk=False,  # each request read and confirmed by someone
+    ),
+    Transition(
+        "close_without_follow_up", _("Clore sans suite"), permissions.may_qualify,
+        frozenset({R.FRONTDESK}), text_param="comment",
+        text_required=_("Expliquez au client pourquoi la demande est close."),
+    ),
+    Transition(
+        "start", _("Prendre en charge / assigner"), permissions.may_start,
+        frozenset({R.DAILY, R.SERVICEDESK}), requires="assignee",
+    ),
+    Transition(
+        "escalate_to_expert", _("Escalader à un expert"), permissions.may_escalate_to_expert,
+        frozenset({R.SERVICEDESK}), text_param="note",
+        text_required=_("Une note interne pour l'expert est obligatoire."),
+    ),
+    Transition(
+        "return_to_service_desk", _("Retour au ServiceDesk"),
+        permissions.may_return_from_triage, frozenset({R.EXPERT}), text_param="comment",
+        text_required=_("Un commentaire pour le ServiceDesk est obligatoire."),
+    ),
+    Transition(
+        "send_to_rnd", _("Transmettre au R&D"), permissions.may_send_to_rnd,
+        frozenset({R.SERVICEDESK, R.EXPERT}), requires="rnd_reference", text_param="comment",
+    ),
+    Transition(
+        "fix_available", _("Correction disponible"), permissions.may_deliver_fix,
+        frozenset({R.RND}), text_param="comment",
+        text_required=_("Décrivez la correction livrée."),
+    ),
+    Transition(
+        "ask_customer", _("Demander des informations"), permissions.may_ask_customer,
+        frozenset({R.SERVICEDESK}), text_param="question",
+        text_required=_("Posez votre question au client."),
+    ),
+    Transition(
+        "propose_resolution", _("Proposer la résolution"), permissions.may_ask_customer,
+        frozenset({R.SERVICEDESK}), text_param="resolution",
+        text_required=_("Décrivez la résolution proposée au client."),
+    ),
+    Transition(
+        "customer_reply", _("Répondre"), permissions.may_answer_as_customer,
+        fired_by="automatic", bulk=False,
+    ),
+    Transition(
+        "close", _("Clore"), permissions.is_assignee, text_param="comment",
+        conditions=(_confirmed,), unmet=_not_confirmed_yet,
+    ),
+    Transition(
+        "close_without_answer", _("Clore sans réponse"), permissions.is_assignee,
+        text_param="comment", text_required=_("Un commentaire au client est obligatoire."),
+        conditions=(_customer_silent_long_enough,), unmet=_customer_still_has_time,
+    ),
+    Transition(
+        "close_escalated", _("Clore — escaladée"), permissions.may_close_escalated,
+        frozenset({R.SERVICEDESK}), text_param="reason",
+        text_required=_("Indiquez pourquoi la demande est traitée hors niveau 1."),
+    ),
+    Transition(
+        "withdraw", _("Retirer ma demande"), permissions.is_reporter, text_param="reason",
+        text_required=_("Indiquez pourquoi vous retirez la demande."),
+        fired_by="customer", bulk=False,
+    ),
+]}
+
+
+def action_label(name: str) -> str:
+    return str(TRANSITIONS[name].label)
+
+
+def _fsm(name: str) -> dict[str, Any]:
+    """The ``@transition`` arguments that come from the registry."""
+    spec = TRANSITIONS[name]
+    return {"permission": spec.permission, "conditions": list(spec.conditions),
+            "custom": {"label": spec.label}}
 
 
 class RequestWorkflow(ConcurrentTransitionMixin, models.Model):
@@ -109,80 +219,70 @@ class RequestWorkflow(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status, source=S.OPEN, target=S.QUALIFIED,
-        permission=permissions.may_qualify,
-        custom=ACTIONS["qualify"],
+        **_fsm("qualify"),
     )
     def qualify(self) -> None:
         pass
 
     @transition(
         field=status, source=S.OPEN, target=S.CLOSED,
-        permission=permissions.may_qualify,
-        custom=ACTIONS["close_without_follow_up"],
+        **_fsm("close_without_follow_up"),
     )
     def close_without_follow_up(self) -> None:
         self.resolution = Resolution.NO_FOLLOW_UP
 
     @transition(
         field=status, source=S.QUALIFIED, target=S.IN_PROGRESS,
-        permission=permissions.may_start,
-        custom=ACTIONS["start"],
+        **_fsm("start"),
     )
     def start(self) -> None:
         pass
 
     @transition(
         field=status, source=S.IN_PROGRESS, target=S.AWAITING_TRIAGE,
-        permission=permissions.may_escalate_to_expert,
-        custom=ACTIONS["escalate_to_expert"],
+        **_fsm("escalate_to_expert"),
     )
     def escalate_to_expert(self) -> None:
         pass
 
     @transition(
         field=status, source=S.AWAITING_TRIAGE, target=S.IN_PROGRESS,
-        permission=permissions.may_return_from_triage,
-        custom=ACTIONS["return_to_service_desk"],
+        **_fsm("return_to_service_desk"),
     )
     def return_to_service_desk(self) -> None:
         pass
 
     @transition(
         field=status, source=[S.IN_PROGRESS, S.AWAITING_TRIAGE], target=S.AWAITING_RND,
-        permission=permissions.may_send_to_rnd,
-        custom=ACTIONS["send_to_rnd"],
+        **_fsm("send_to_rnd"),
     )
     def send_to_rnd(self) -> None:
         pass
 
     @transition(
         field=status, source=S.AWAITING_RND, target=S.IN_PROGRESS,
-        permission=permissions.may_deliver_fix,
-        custom=ACTIONS["fix_available"],
+        **_fsm("fix_available"),
     )
     def fix_available(self) -> None:
         pass
 
     @transition(
         field=status, source=S.IN_PROGRESS, target=S.AWAITING_CUSTOMER,
-        permission=permissions.may_ask_customer,
-        custom=ACTIONS["ask_customer"],
+        **_fsm("ask_customer"),
     )
     def ask_customer(self) -> None:
         self.confirmation_state = ConfirmationState.NONE
 
     @transition(
         field=status, source=S.IN_PROGRESS, target=S.AWAITING_CUSTOMER,
-        permission=permissions.may_ask_customer,
-        custom=ACTIONS["propose_resolution"],
+        **_fsm("propose_resolution"),
     )
     def propose_resolution(self) -> None:
         self.confirmation_state = ConfirmationState.REQUESTED
 
     @transition(
         field=status, source=S.AWAITING_CUSTOMER, target=S.IN_PROGRESS,
-        permission=permissions.may_answer_as_customer,
-        custom=ACTIONS["customer_reply"],
+        **_fsm("customer_reply"),
     )
     def customer_reply(self) -> None:
         # An answer supersedes a pending confirmation request; an explicit refusal is recorded
@@ -191,41 +291,40 @@ class RequestWorkflow(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status, source=S.AWAITING_CUSTOMER, target=S.CLOSED,
-        permission=permissions.is_assignee, conditions=[_confirmed],
-        custom=ACTIONS["close"],
+        **_fsm("close"),
     )
     def close(self) -> None:
         self.resolution = Resolution.DONE
 
     @transition(
         field=status, source=S.AWAITING_CUSTOMER, target=S.CLOSED,
-        permission=permissions.is_assignee, conditions=[_customer_silent_long_enough],
-        custom=ACTIONS["close_without_answer"],
+        **_fsm("close_without_answer"),
     )
     def close_without_answer(self) -> None:
         self.resolution = Resolution.NO_ANSWER
 
     @transition(
         field=status, source=S.IN_PROGRESS, target=S.CLOSED,
-        permission=permissions.may_close_escalated,
-        custom=ACTIONS["close_escalated"],
+        **_fsm("close_escalated"),
     )
     def close_escalated(self) -> None:
         self.resolution = Resolution.ESCALATED
 
     @transition(
         field=status, source=OPEN_STATUSES, target=S.CLOSED,
-        permission=permissions.is_reporter,
-        custom=ACTIONS["withdraw"],
+        **_fsm("withdraw"),
     )
     def withdraw(self) -> None:
         self.resolution = Resolution.WITHDRAWN
 
 
 # The transitions an agent fires from the agent page, in the order the buttons appear.
-AGENT_TRANSITIONS = [
-    "qualify", "close_without_follow_up", "start", "escalate_to_expert",
-    "return_to_service_desk", "send_to_rnd", "fix_available", "ask_customer",
-    "propose_resolution", "close", "close_without_answer", "close_escalated",
-]
-ALL_TRANSITIONS = [*AGENT_TRANSITIONS, "customer_reply", "withdraw"]
+AGENT_TRANSITIONS = [name for name, spec in TRANSITIONS.items() if spec.fired_by == "agent"]
+BULK_TRANSITIONS = [name for name in AGENT_TRANSITIONS if TRANSITIONS[name].bulk]
+ALL_TRANSITIONS = list(TRANSITIONS)
+
+# Statuses where a request has someone working on it: (re)assigning makes sense there.
+# Before, "Prendre en charge / assigner" gives it its first assignee; closed is final.
+ASSIGNABLE_STATUSES = frozenset({
+    S.IN_PROGRESS, S.AWAITING_TRIAGE, S.AWAITING_RND, S.AWAITING_CUSTOMER,
+})

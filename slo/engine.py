@@ -213,12 +213,21 @@ class Reading:
     overdue_seconds: int  # business seconds beyond the target, 0 when not over
 
 
+def _over(clock: Clock, elapsed: int, at: datetime) -> bool:
+    if elapsed > clock.target_seconds:
+        return True  # a clock resumed over its target is over from that instant on
+    return clock.state == RUNNING and clock.due_at is not None and at > clock.due_at
+
+
+def clock_is_over(clock: Clock, *, at: datetime, calendar: WorkingCalendar) -> bool:
+    """Beyond the target at ``at``: a running clock past ``due_at``, or any clock that has
+    consumed more than its target."""
+    return _over(clock, elapsed_seconds(clock, at=at, calendar=calendar), at)
+
+
 def clock_read(clock: Clock, *, at: datetime, calendar: WorkingCalendar) -> Reading:
     elapsed = elapsed_seconds(clock, at=at, calendar=calendar)
-    if clock.state == RUNNING and clock.due_at is not None:
-        over = at > clock.due_at
-    else:
-        over = elapsed > clock.target_seconds
+    over = _over(clock, elapsed, at)
     remaining = max(clock.target_seconds - elapsed, 0)
     overdue = max(elapsed - clock.target_seconds, 0)
     return Reading(
@@ -244,7 +253,7 @@ def clocks_replay(
     targets: Mapping[str, Target],
     at: datetime,
     calendar: WorkingCalendar,
-    initial_status: str = "open",
+    initial_status: str,
 ) -> dict[str, Clock]:
     """The clocks a request would have at ``at`` had it always been subject to the SLO.
 

@@ -63,6 +63,7 @@ def slo_targets_for_priority(priority_id: int) -> dict[str, Target]:
     return {
         clock: _target(seconds, ratio)
         for clock, seconds, ratio in SloTarget.objects.filter(priority_id=priority_id)
+        .order_by()  # the admin's order joins the priorities: not needed here
         .values_list("clock", "target_seconds", "warning_ratio")
     }
 
@@ -71,7 +72,7 @@ def slo_targets_all() -> dict[tuple[int, str], Target]:
     """``{(priority id, clock kind): Target}`` for every priority (one query)."""
     return {
         (priority_id, clock): _target(seconds, ratio)
-        for priority_id, clock, seconds, ratio in SloTarget.objects.values_list(
+        for priority_id, clock, seconds, ratio in SloTarget.objects.order_by().values_list(
             "priority_id", "clock", "target_seconds", "warning_ratio"
         )
     }

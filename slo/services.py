@@ -2,44 +2,48 @@
 configuration change.
 
 The request app calls exactly two functions, inside its own transaction and with the request
-row locked: :func:`clocks_sync` after creation and after every change of status, priority or
-type, and :func:`first_response_record`. The rules themselves are in ``slo.engine`` (pure);
-this module loads rows, asks the engine, stores the answer.
+row locked, handing over an :class:`~slo.subjects.SloSubject` (the request as the clocks need
+it): :func:`clocks_sync` after creation and after every change of status, priority or type,
+and :func:`first_response_record`. The rules themselves are in ``slo.engine`` (pure); this
+module loads rows, asks the engine, stores the answer.
 
-``slo`` never imports the request app: the request is reached through its attributes and the
-ORM's string relations, and a crossing is handed to the function named in
-``settings.SLO_CROSSING_HANDLER``.
+``slo`` never imports the request app and reads none of its tables: its inputs are handed to
+it (``slo.subjects``), a crossing goes to the function named in
+``settings.SLO_CROSSING_HANDLER``, and the recomputation asks the one named in
+``settings.SLO_SUBJECT_PROVIDER`` for the subjects of the clocks it revisits.
 
 Decisions where DESIGN §5 is silent:
 
 * A request whose type is not subject to the SLO has no clock. When its type changes *away*
   from Support its clocks are deleted (it no longer counts in the report nor shows a clock; a
   warning or breach already recorded stays in its history). When its type changes *to*
-  Support, its clocks are built as if it had always been one: from its creation, replaying
-  its status history with the policy, Première réponse met at its first move out of Ouvert or
-  first public answer of the back office, whichever came first.
+  Support, its clocks are built as if it had always been one, from the history the subject
+  carries.
 * A stopped clock keeps its verdict: a later priority or target change does not judge it
   again. A priority without a target for a clock gets no such clock; a priority change to one
   without a target keeps the current target.
-* A crossing that a new target or calendar moves back into the future (a breached clock whose
-  priority was lowered) is recorded again when it is crossed again: it is a new crossing.
+* A breach is recorded once per clock: a clock over its target stays breached through
+  pauses, resumes and priority changes. Only a change that puts it back under its target (a
+  lower priority, a longer target) lifts the breach — the caller is told, and the request's
+  history says so — and a later crossing of the new target is a new breach.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils.module_loading import import_string
 
 from slo import engine, selectors
 from slo.calendar import WorkingCalendar, default_calendar
 from slo.models import SloClock
+from slo.subjects import BreachLifted, SloSubject
 
 logger = logging.getLogger(__name__)
 
@@ -52,113 +56,128 @@ def clock_from_row(row: SloClock) -> engine.Clock:
     return engine.Clock(**{name: getattr(row, name) for name in _CLOCK_FIELDS})
 
 
-def _row_update(row: SloClock, clock: engine.Clock, *, at: datetime) -> list[str]:
-    """Copy ``clock`` onto ``row``; the names of the columns to save."""
+def _row_update(
+    row: SloClock, clock: engine.Clock, *, at: datetime, calendar: WorkingCalendar
+) -> tuple[list[str], bool]:
+    """Copy ``clock`` onto ``row``: the names of the columns to save, and whether a recorded
+    breach was lifted."""
     for name in _STATE_FIELDS:
         setattr(row, name, getattr(clock, name))
     update = list(_STATE_FIELDS)
-    # A threshold moved back into the future will be crossed anew: forget the old record.
+    # A warning threshold moved back into the future will be crossed anew.
     if row.warned_at is not None and clock.warn_at is not None and clock.warn_at > at:
         row.warned_at = None
         update.append("warned_at")
-    if row.breached_at is not None and clock.due_at is not None and clock.due_at >= at:
+    # A breach holds while the clock is over its target, whatever pauses or resumes; only a
+    # clock back under its target forgets it.
+    lifted = row.breached_at is not None and not engine.clock_is_over(
+        clock, at=at, calendar=calendar
+    )
+    if lifted:
         row.breached_at = None
         update.append("breached_at")
-    return update
+    return update, lifted
 
 
 def _row_new(request_id: int, clock: engine.Clock) -> SloClock:
     return SloClock(request_id=request_id, **{name: getattr(clock, name) for name in _CLOCK_FIELDS})
 
 
-def _first_response_at(request: Any) -> datetime | None:
-    """When the history says the first response happened: first move out of Ouvert, or first
-    public comment of the back office (payload written by the request app's comment service)."""
-    events = request.events.order_by("created_at", "pk").values_list("created_at", flat=True)
-    moved = events.filter(from_status="open").first()
-    answered = events.filter(
-        kind="commented", is_internal=False, payload__by_back_office=True
-    ).first()
-    candidates = [when for when in (moved, answered) if when is not None]
-    return min(candidates) if candidates else None
-
-
 def _clocks_from_history(
-    request: Any, *, at: datetime, kinds: set[str], targets: dict[str, engine.Target],
+    subject: SloSubject, *, at: datetime, kinds: set[str], targets: dict[str, engine.Target],
     actions: dict[str, str], calendar: WorkingCalendar,
 ) -> list[engine.Clock]:
-    if request.created_at >= at:  # being created: no history to replay
-        changes: list[tuple[datetime, str]] = []
-        first_response_at = None
+    if subject.created_at >= at:  # being created: no past to replay
+        initial_status, changes, first_response_at = subject.status, [], None
     else:
-        changes = list(
-            request.events.exclude(from_status="").exclude(to_status="")
-            .order_by("created_at", "pk").values_list("created_at", "to_status")
-        )
-        first_response_at = _first_response_at(request)
+        history = subject.history()
+        initial_status = history.initial_status
+        changes = [(change.at, change.status) for change in history.status_changes]
+        first_response_at = history.first_response_at
     clocks = engine.clocks_replay(
-        created_at=request.created_at,
+        created_at=subject.created_at,
         status_changes=changes,
         first_response_at=first_response_at,
         actions=actions,
         targets={kind: target for kind, target in targets.items() if kind in kinds},
         at=at,
         calendar=calendar,
+        initial_status=initial_status,
     )
     return list(clocks.values())
 
 
-def clocks_sync(*, request: Any, at: datetime) -> None:
+def _clock_bring_up_to_date(
+    row: SloClock, *, target: engine.Target | None, action: str, at: datetime,
+    calendar: WorkingCalendar, reschedule: bool = False,
+) -> bool | None:
+    """Apply the current target, status policy (and calendar) to one stored clock and save
+    it if it changed. ``None``: unchanged; otherwise whether a breach was lifted."""
+    before = clock_from_row(row)
+    clock = engine.clock_reschedule(before, calendar=calendar) if reschedule else before
+    if target is not None:
+        clock = engine.clock_retarget(clock, target, at=at, calendar=calendar)
+    clock = engine.clock_apply(clock, action, at=at, calendar=calendar)
+    if clock == before:
+        return None
+    update, lifted = _row_update(row, clock, at=at, calendar=calendar)
+    row.save(update_fields=update)
+    return lifted
+
+
+def clocks_sync(*, subject: SloSubject, at: datetime) -> list[BreachLifted]:
     """Bring the request's clocks in line with its type, priority and status at ``at``.
 
     Called after creation and after every change of status, priority or type. Idempotent.
+    Returns the breaches the change lifted (the caller records them in the history).
     """
-    if not request.request_type.subject_to_slo:
-        SloClock.objects.filter(request_id=request.pk).delete()
-        return
+    if not subject.subject_to_slo:
+        SloClock.objects.filter(request_id=subject.request_id).delete()
+        return []
     rows = {
         row.kind: row
-        for row in SloClock.objects.select_for_update().filter(request_id=request.pk)
+        for row in SloClock.objects.select_for_update().filter(request_id=subject.request_id)
     }
-    targets = selectors.slo_targets_for_priority(request.priority_id)
+    targets = selectors.slo_targets_for_priority(subject.priority_id)
     actions = selectors.status_clock_actions()
     calendar = default_calendar()
     missing = set(targets) - set(rows)
     if missing:
         SloClock.objects.bulk_create([
-            _row_new(request.pk, clock)
+            _row_new(subject.request_id, clock)
             for clock in _clocks_from_history(
-                request, at=at, kinds=missing, targets=targets, actions=actions,
+                subject, at=at, kinds=missing, targets=targets, actions=actions,
                 calendar=calendar,
             )
         ])
-    action = actions.get(request.status, engine.RUN)
+    action = actions.get(subject.status, engine.RUN)
+    lifted = []
     for kind, row in rows.items():
-        before = clock_from_row(row)
-        clock = before
-        if kind in targets:
-            clock = engine.clock_retarget(clock, targets[kind], at=at, calendar=calendar)
-        clock = engine.clock_apply(clock, action, at=at, calendar=calendar)
-        if clock != before:
-            row.save(update_fields=_row_update(row, clock, at=at))
+        if _clock_bring_up_to_date(row, target=targets.get(kind), action=action, at=at,
+                                   calendar=calendar):
+            lifted.append(BreachLifted(request_id=subject.request_id, clock=kind))
+    return lifted
 
 
-def first_response_record(*, request: Any, at: datetime) -> None:
-    """Stop the Première réponse clock: the first public agent answer or first move out of
-    Ouvert happened at ``at``. Idempotent: only the first call counts."""
-    if not request.request_type.subject_to_slo:
+def first_response_record(*, subject: SloSubject, at: datetime) -> None:
+    """Stop the Première réponse clock: the first response happened at ``at``. Idempotent:
+    only the first call counts."""
+    if not subject.subject_to_slo:
         return
     row = (
         SloClock.objects.select_for_update()
         .filter(
-            request_id=request.pk, kind=engine.FIRST_RESPONSE, state__in=engine.OPEN_STATES
+            request_id=subject.request_id, kind=engine.FIRST_RESPONSE,
+            state__in=engine.OPEN_STATES,
         )
         .first()
     )
     if row is None:
         return
-    clock = engine.clock_stop(clock_from_row(row), at=at, calendar=default_calendar())
-    row.save(update_fields=_row_update(row, clock, at=at))
+    calendar = default_calendar()
+    clock = engine.clock_stop(clock_from_row(row), at=at, calendar=calendar)
+    update, _lifted = _row_update(row, clock, at=at, calendar=calendar)
+    row.save(update_fields=update)
 
 
 # ------------------------------------------------------------------------------ the sweep
@@ -247,10 +266,16 @@ def _crossings_record(handler, crossing: str, marker: str, instant: str, due: di
 # ------------------------------------------------------------------------------ recompute
 
 
+def subject_provider() -> Callable[[Iterable[int]], dict[int, SloSubject]]:
+    """``(request ids) -> {request id: SloSubject}``, from the app that owns the requests."""
+    return import_string(settings.SLO_SUBJECT_PROVIDER)
+
+
 def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
     """Apply the current configuration to every open clock (running or paused): the
     calendar (instants recomputed), the targets (elapsed time kept) and the status policy
-    (a request whose status now pauses, runs or stops its clocks). Returns how many changed.
+    (a request whose status now pauses, runs or stops its clocks). Returns how many changed;
+    a breach that a longer target lifts is handed to the crossing handler.
 
     Runs in a task after a configuration change. Batches of rows locked in pk order; rows a
     request service holds at the same moment are skipped, since that service applies the
@@ -259,6 +284,8 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
     calendar = default_calendar()
     actions = selectors.status_clock_actions()
     targets = selectors.slo_targets_all()
+    subjects_for = subject_provider()
+    handler = crossing_handler()
     changed = 0
     last_pk = 0
     lock: dict[str, Any] = {}
@@ -271,26 +298,26 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
             batch = list(
                 SloClock.objects.select_for_update(**lock)
                 .filter(state__in=engine.OPEN_STATES, pk__gt=last_pk)
-                .annotate(
-                    request_status=F("request__status"),
-                    request_priority_id=F("request__priority_id"),
-                )
                 .order_by("pk")[:batch_size]
             )
             if not batch:
                 break
             last_pk = batch[-1].pk
+            subjects = subjects_for({row.request_id for row in batch})
             for row in batch:
-                before = clock_from_row(row)
-                clock = engine.clock_reschedule(before, calendar=calendar)
-                target = targets.get((row.request_priority_id, row.kind))
-                if target is not None:
-                    clock = engine.clock_retarget(clock, target, at=at, calendar=calendar)
-                action = actions.get(row.request_status, engine.RUN)
-                clock = engine.clock_apply(clock, action, at=at, calendar=calendar)
-                if clock != before:
-                    row.save(update_fields=_row_update(row, clock, at=at))
-                    changed += 1
+                subject = subjects.get(row.request_id)
+                if subject is None:
+                    continue
+                lifted = _clock_bring_up_to_date(
+                    row, target=targets.get((subject.priority_id, row.kind)),
+                    action=actions.get(subject.status, engine.RUN), at=at,
+                    calendar=calendar, reschedule=True,
+                )
+                if lifted is None:
+                    continue
+                changed += 1
+                if lifted:
+                    handler(request_id=row.request_id, clock=row.kind, crossing="lifted", at=at)
     return changed
 
 

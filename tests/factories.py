@@ -74,3 +74,13 @@ def make_request(reporter, *, type_code: str = "support", priority_code: str = "
         description=kwargs.pop("description", "Erreur 4512 à la validation."),
         priority=priority(priority_code), **kwargs,
     )
+
+
+def make_licence(sales_admin, reporter, **kwargs) -> Request:
+    """A Licence request opened by sales administration on behalf of ``reporter``."""
+    return services.request_create(
+        actor=sales_admin, request_type=request_type("licence"), title="Licence 2027",
+        description="Modules Finance et Ventes, 25 utilisateurs.", priority=priority(),
+        organisation=reporter.profile.organisation, reporter=reporter,
+        details={"modules": "Finance", "users": 25, "validity": "2027-12-31"}, **kwargs,
+    )

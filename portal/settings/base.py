@@ -200,6 +200,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # The SLO app records crossings and hands them to this handler, so that slo never imports
 # requests_app.
 SLO_CROSSING_HANDLER = "requests_app.events.slo_crossing_record"
+# ... and asks this provider for the requests' subjects (status, priority) when it recomputes.
+SLO_SUBJECT_PROVIDER = "requests_app.slo_inputs.slo_subjects_for"
 
 # Content Security Policy: nothing from another site, no inline script.
 CONTENT_SECURITY_POLICY = {

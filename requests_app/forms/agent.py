@@ -21,7 +21,8 @@ from requests_app.forms.portal import MultipleFileField
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
 from requests_app.permissions import Role
 from requests_app.selectors.queues import SORTS
-from requests_app.workflow import AGENT_TRANSITIONS, RequestStatus
+from requests_app.services.bulk import BULK_ASSIGN
+from requests_app.workflow import BULK_TRANSITIONS, TRANSITIONS, RequestStatus, action_label
 
 User = get_user_model()
 
@@ -224,7 +225,6 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "close_without_answer": CloseWithoutAnswerForm,
     "close_escalated": CloseEscalatedForm,
 }
-assert set(TRANSITION_FORMS) == set(AGENT_TRANSITIONS)
 
 
 def transition_form(name: str, *, request_obj: Any, user: Any, data: Any = None,
@@ -409,10 +409,6 @@ class RequestRefsField(forms.Field):
         return parsed
 
 
-BULK_ASSIGN = "assign"
-# Qualifying is never done in bulk: each request's type, priority, module, version and
-# environment must be confirmed by someone who read it.
-BULK_TRANSITIONS = [name for name in AGENT_TRANSITIONS if name != "qualify"]
 
 
 class BulkActionForm(forms.Form):
@@ -437,13 +433,14 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from requests_app.workflow import action_label
-
         self.user = user
+        roles = permissions.roles_of(user)
         actions = [("", _("— choisir une action —"))]
         if permissions.may_assign(user):
             actions.append((BULK_ASSIGN, _("Assigner / réassigner")))
-        actions += [(name, action_label(name)) for name in BULK_TRANSITIONS]
+        # The registry's roles; actions for a person (the assignee) are offered to everyone.
+        actions += [(name, action_label(name)) for name in BULK_TRANSITIONS
+                    if not TRANSITIONS[name].roles or TRANSITIONS[name].roles & roles]
         self.fields["action"].choices = actions
         self.fields["assignee"].queryset = (
             servicedesk_agents() if permissions.has_role(user, Role.DAILY)
@@ -465,23 +462,20 @@ class BulkActionForm(forms.Form):
         return data
 
     def service_kwargs(self, name: str) -> dict[str, Any]:
-        """The keyword arguments of transition ``name``'s service from the one bulk text."""
-        text = self.cleaned_data.get("text") or ""
-        by_requirement = {
-            "close_without_follow_up": {"comment": text},
-            "start": {"assignee": self.cleaned_data.get("assignee")},
-            "escalate_to_expert": {"note": text},
-            "return_to_service_desk": {"comment": text},
-            "send_to_rnd": {"rnd_reference": self.cleaned_data.get("rnd_reference"),
-                            "comment": text},
-            "fix_available": {"comment": text},
-            "ask_customer": {"question": text},
-            "propose_resolution": {"resolution": text},
-            "close": {"comment": text},
-            "close_without_answer": {"comment": text},
-            "close_escalated": {"reason": text},
-        }
-        return by_requirement[name]
+        """The keyword arguments of ``name``'s service: the one bulk text goes to the text
+        parameter the registry names, plus what the action requires."""
+        data = self.cleaned_data
+        if name == BULK_ASSIGN:
+            return {"assignee": data.get("assignee")}
+        spec = TRANSITIONS[name]
+        kwargs: dict[str, Any] = {}
+        if spec.text_param:
+            kwargs[spec.text_param] = data.get("text") or ""
+        if spec.requires == "assignee":
+            kwargs["assignee"] = data.get("assignee")
+        if spec.requires == "rnd_reference":
+            kwargs["rnd_reference"] = data.get("rnd_reference")
+        return kwargs
 
 
 # ----------------------------------------------------------------- sales administration

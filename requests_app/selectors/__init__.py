@@ -5,10 +5,10 @@ from requests_app.selectors.access import (
     attachment_get_for_user,
     attachment_list_visible_to,
     comment_list_visible_to,
-    customer_waiting_deadline,
     is_muted,
     parse_request_key,
     participant_list,
+    request_get_for_update,
     request_get_for_user,
     request_is_visible_to,
     request_list_visible_to,
@@ -18,7 +18,7 @@ from requests_app.selectors.access import (
 
 __all__ = [
     "attachment_get_for_user", "attachment_list_visible_to", "comment_list_visible_to",
-    "customer_waiting_deadline", "is_muted", "parse_request_key", "participant_list",
+    "is_muted", "parse_request_key", "participant_list", "request_get_for_update",
     "request_get_for_user", "request_is_visible_to", "request_list_visible_to",
     "request_timeline", "request_visible_q",
 ]

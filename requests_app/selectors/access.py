@@ -4,10 +4,10 @@ every list, page, attachment, export and count goes through it."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from requests_app.models import (
     Participant,
     Request,
     RequestEvent,
+    RequestType,
 )
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -30,13 +31,18 @@ _KEY_RE = re.compile(rf"^(?:{KEY_PREFIX})?(\d{{1,9}})$", re.IGNORECASE)
 def request_visible_q(user: AnyUser) -> Q:
     """The access rule of DESIGN §2 as one filter.
 
-    Back office: everything. A client: what they reported, what they take part in, and what
-    their organisation's members shared with it. Anyone else: nothing.
+    Agents and administrators: everything. Sales administration: the requests of the types it
+    manages (Licence, every organisation) and those it created. A client: what they reported,
+    what they take part in, and what their organisation's members shared with it. Anyone
+    else: nothing.
     """
-    if permissions.is_back_office(user):
+    if permissions.sees_every_request(user):
         return Q()
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
+    if permissions.is_sales_admin(user):
+        sales_managed = RequestType.objects.filter(client_can_open=False).values("pk")
+        return Q(request_type_id__in=sales_managed) | Q(created_by_id=user.pk)
     own = Q(reporter_id=user.pk) | Exists(
         Participant.objects.filter(request_id=OuterRef("pk"), user_id=user.pk)
     )
@@ -60,7 +66,7 @@ def request_get_for_user(user: AnyUser, key: str | int) -> Request:
     that a URL of another organisation says nothing of what exists."""
     number = parse_request_key(key)
     if number is None:
-        raise RequestNotFound(_("Demande introuvable."))
+        raise RequestNotFound()
     request = (
         request_list_visible_to(user)
         .select_related(
@@ -71,7 +77,7 @@ def request_get_for_user(user: AnyUser, key: str | int) -> Request:
         .first()
     )
     if request is None:
-        raise RequestNotFound(_("Demande introuvable."))
+        raise RequestNotFound()
     return request
 
 
@@ -79,38 +85,64 @@ def request_is_visible_to(user: AnyUser, request_id: int) -> bool:
     return request_list_visible_to(user).filter(pk=request_id).exists()
 
 
+def request_get_for_update(user: AnyUser, request: Request | int) -> Request:
+    """The one getter every write service starts with, inside its transaction: the request
+    re-read through the access rule with only its own row locked (``FOR UPDATE OF``: the
+    shared priority, type and organisation rows stay free for everyone else's writes).
+
+    Anything the person may not see is ``RequestNotFound``, before any other check, so that
+    "closed", "changed meanwhile" or "not allowed" are only ever said to someone who sees
+    the request.
+    """
+    pk = request if isinstance(request, int) else request.pk
+    lock: dict[str, Any] = {}
+    if connection.features.has_select_for_update_of:
+        lock["of"] = ("self",)
+    locked = (
+        request_list_visible_to(user)
+        .select_for_update(**lock)
+        .select_related("request_type", "priority", "organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise RequestNotFound()
+    return locked
+
+
 def comment_list_visible_to(user: AnyUser, request: Request) -> QuerySet[Comment]:
     comments = Comment.objects.filter(request=request).select_related("author")
-    if not permissions.is_back_office(user):
+    if not permissions.sees_internal(request, user):
         comments = comments.filter(is_internal=False)
     return comments
 
 
 def request_timeline(user: AnyUser, request: Request) -> QuerySet[RequestEvent]:
-    """The history, newest first; clients never see internal lines."""
+    """The history, newest first; internal lines only for those who see them."""
     events = RequestEvent.objects.filter(request=request).select_related("actor", "comment")
-    if not permissions.is_back_office(user):
+    if not permissions.sees_internal(request, user):
         events = events.filter(is_internal=False)
     return events.order_by("-created_at", "-pk")
 
 
 def attachment_get_for_user(user: AnyUser, token: str) -> Attachment:
     """An attachment of a request this person may see (404 otherwise); internal ones only for
-    the back office."""
-    attachments = Attachment.objects.filter(
-        token=token, request__in=request_list_visible_to(user)
+    those who see the request's internal notes."""
+    attachment = (
+        Attachment.objects.filter(token=token, request__in=request_list_visible_to(user))
+        .select_related("request__request_type")
+        .first()
     )
-    if not permissions.is_back_office(user):
-        attachments = attachments.filter(is_internal=False)
-    attachment = attachments.select_related("request").first()
-    if attachment is None:
+    if attachment is None or (
+        attachment.is_internal and not permissions.sees_internal(attachment.request, user)
+    ):
         raise RequestNotFound(_("Pièce jointe introuvable."))
     return attachment
 
 
 def attachment_list_visible_to(user: AnyUser, request: Request) -> QuerySet[Attachment]:
     attachments = Attachment.objects.filter(request=request).select_related("uploaded_by")
-    if not permissions.is_back_office(user):
+    if not permissions.sees_internal(request, user):
         attachments = attachments.filter(is_internal=False)
     return attachments
 
@@ -121,11 +153,3 @@ def participant_list(request: Request) -> QuerySet[Participant]:
 
 def is_muted(user: AnyUser, request: Request) -> bool:
     return NotificationMute.objects.filter(request=request, user_id=user.pk).exists()
-
-
-def customer_waiting_deadline(since: datetime) -> datetime:
-    """When "Clore sans réponse" opens: the configured number of business days after the
-    request started waiting for the client."""
-    from slo.calendar import default_calendar
-
-    return default_calendar().add_business_days(since, settings.CUSTOMER_WAIT_BUSINESS_DAYS)

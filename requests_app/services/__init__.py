@@ -2,6 +2,7 @@
 else changes a request."""
 
 from requests_app.services.attachments import attachments_validate
+from requests_app.services.bulk import BULK_ASSIGN, BulkResult, requests_bulk_apply
 from requests_app.services.comments import comment_add, resolution_confirm, resolution_deny
 from requests_app.services.people import (
     notifications_mute_set,
@@ -28,12 +29,13 @@ from requests_app.services.transitions import (
 )
 
 __all__ = [
-    "TRANSITION_SERVICES", "attachments_validate", "comment_add", "notifications_mute_set",
+    "BULK_ASSIGN", "TRANSITION_SERVICES", "BulkResult", "attachments_validate", "comment_add",
+    "notifications_mute_set",
     "participant_add", "participant_remove", "request_ask_customer", "request_assign",
     "request_close", "request_close_escalated", "request_close_without_answer",
     "request_close_without_follow_up", "request_create", "request_escalate_to_expert",
     "request_fix_available", "request_propose_resolution", "request_qualify",
     "request_return_to_service_desk", "request_send_to_rnd", "request_start",
-    "request_update_details", "request_withdraw", "resolution_confirm", "resolution_deny",
-    "transition_allowed",
+    "request_update_details", "request_withdraw", "requests_bulk_apply", "resolution_confirm",
+    "resolution_deny", "transition_allowed",
 ]

@@ -1,45 +1,43 @@
-"""What every write use case shares: lock the row, refuse a closed request, touch it."""
+"""What every write use case shares: fetch the request through the access rule with its row
+locked, then refuse — in this order, so that only someone who sees the request ever hears why
+— a page that is out of date and a closed request."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils.translation import gettext as _
 
-from requests_app.exceptions import RequestClosed, RequestNotFound, StaleRequest
 from requests_app.models import Request
+from requests_app.rules import closed_refusal, stale_refusal
+from requests_app.selectors import request_get_for_update
 
 
-def lock_request(request: Request | int) -> Request:
-    """Re-read the request with its row locked (``SELECT … FOR UPDATE``) inside the caller's
-    transaction, so that two agents acting at once are serialised."""
-    pk = request if isinstance(request, int) else request.pk
-    try:
-        return (
-            Request.objects.select_for_update()
-            .select_related("request_type", "priority", "organisation")
-            .get(pk=pk)
-        )
-    except Request.DoesNotExist as exc:
-        raise RequestNotFound(_("Demande introuvable.")) from exc
+def request_for_change(
+    actor: AbstractBaseUser, request: Request | int, *, expected_status: str | None = None,
+    closed_allowed: bool = False,
+) -> Request:
+    """The first step of every write service, inside its transaction: the request as it is
+    now, locked, if ``actor`` may see it (``RequestNotFound`` otherwise); then "modifiée
+    entre-temps" when it is no longer in the status the page showed, and "fermée" (Fermé is
+    final) unless the action concerns only the person (``closed_allowed``)."""
+    locked = request_get_for_update(actor, request)
+    refuse_if_stale(locked, expected_status)
+    if not closed_allowed:
+        refuse_if_closed(locked)
+    return locked
 
 
 def refuse_if_closed(request: Request) -> None:
-    if request.is_closed:
-        raise RequestClosed(
-            _("La demande %(key)s est fermée : elle ne peut plus être modifiée. "
-              "Créez une demande de suivi.") % {"key": request.key}
-        )
+    refusal = closed_refusal(request)
+    if refusal is not None:
+        raise refusal
 
 
 def refuse_if_stale(request: Request, expected_status: str | None) -> None:
-    if expected_status and request.status != expected_status:
-        raise StaleRequest(
-            _("La demande %(key)s a été modifiée entre-temps (statut actuel : %(status)s). "
-              "Rechargez la page.")
-            % {"key": request.key, "status": request.get_status_display()}
-        )
+    refusal = stale_refusal(request, expected_status)
+    if refusal is not None:
+        raise refusal
 
 
 def touch(request: Request, *, actor: AbstractBaseUser | None, at: datetime) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import mimetypes
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_app import events
 from requests_app.exceptions import InvalidInput
-from requests_app.models import Attachment, Comment, EventKind, Request
+from requests_app.models import Attachment, Comment, Request
 
 
 def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
@@ -53,7 +55,11 @@ def attachments_store(
     files: Iterable[UploadedFile],
     comment: Comment | None = None,
     is_internal: bool = False,
+    at: datetime | None = None,
 ) -> list[Attachment]:
+    """Store validated files with the request (and the comment they came with), each with its
+    history line."""
+    at = at or timezone.now()
     stored = []
     for upload in attachments_validate(files):
         name = PurePath(upload.name).name[:255]
@@ -66,13 +72,11 @@ def attachments_store(
             size=upload.size,
             uploaded_by=actor,
             is_internal=is_internal,
+            created_at=at,
         )
         attachment.file.save(attachment.token, upload, save=False)
         attachment.save()
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.ATTACHMENT_ADDED,
-            is_internal=is_internal, comment=comment,
-            payload={"name": name, "size": upload.size, "token": attachment.token},
-        )
+        events.attachment_added(request=request, actor=actor, attachment=attachment,
+                                comment=comment)
         stored.append(attachment)
     return stored

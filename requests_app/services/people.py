@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from requests_app import events, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied
-from requests_app.models import EventKind, NotificationMute, Participant, Request
-from requests_app.selectors import request_is_visible_to
-from requests_app.services._common import lock_request, refuse_if_closed
+from requests_app.models import NotificationMute, Participant, Request
+from requests_app.services._common import request_for_change
 
 
 def _name(user: AbstractBaseUser) -> str:
@@ -21,14 +20,13 @@ def _name(user: AbstractBaseUser) -> str:
 
 
 def participant_add(
-    *, actor: AbstractBaseUser, request: Request, user: AbstractBaseUser,
+    *, actor: AbstractBaseUser, request: Request | int, user: AbstractBaseUser,
     at: datetime | None = None,
 ) -> Participant:
     """The reporter (or the back office) adds a colleague of the request's organisation."""
     at = at or timezone.now()
     with transaction.atomic():
-        request = lock_request(request)
-        refuse_if_closed(request)
+        request = request_for_change(actor, request)
         if not permissions.may_add_participant(request, actor):
             raise PermissionDenied(_("Seul le demandeur peut ajouter des participants."))
         if not user.is_active or permissions.organisation_id_of(user) != request.organisation_id:
@@ -45,44 +43,39 @@ def participant_add(
         if not created:
             raise InvalidInput(_("%(user)s participe déjà.") % {"user": _name(user)},
                                field="user")
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.PARTICIPANT_ADDED, at=at,
-            payload={"user": _name(user), "user_id": user.pk},
-        )
+        events.participant_changed(request=request, actor=actor, at=at, user=user,
+                                   added=True)
     return participant
 
 
 def participant_remove(
-    *, actor: AbstractBaseUser, request: Request, user: AbstractBaseUser,
+    *, actor: AbstractBaseUser, request: Request | int, user: AbstractBaseUser,
     at: datetime | None = None,
 ) -> None:
     """The reporter or the back office removes a participant; a participant may leave."""
     at = at or timezone.now()
     with transaction.atomic():
-        request = lock_request(request)
-        refuse_if_closed(request)
+        request = request_for_change(actor, request)
         if actor.pk != user.pk and not permissions.may_add_participant(request, actor):
             raise PermissionDenied(_("Seul le demandeur peut retirer des participants."))
         deleted, _details = Participant.objects.filter(request=request, user=user).delete()
         if not deleted:
             raise InvalidInput(_("%(user)s ne participe pas.") % {"user": _name(user)},
                                field="user")
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.PARTICIPANT_REMOVED, at=at,
-            payload={"user": _name(user), "user_id": user.pk},
-        )
+        events.participant_changed(request=request, actor=actor, at=at, user=user,
+                                   added=False)
 
 
 def notifications_mute_set(
-    *, actor: AbstractBaseUser, request: Request, muted: bool, at: datetime | None = None
+    *, actor: AbstractBaseUser, request: Request | int, muted: bool,
+    at: datetime | None = None,
 ) -> bool:
     """"Désactiver les notifications pour cette demande" and back. Allowed on a closed
     request too: it only concerns the person's own mailbox. Returns whether anything
     changed."""
     at = at or timezone.now()
     with transaction.atomic():
-        if not request_is_visible_to(actor, request.pk):
-            raise PermissionDenied(_("Demande introuvable."))
+        request = request_for_change(actor, request, closed_allowed=True)
         if muted:
             _mute, changed = NotificationMute.objects.get_or_create(
                 request=request, user=actor, defaults={"created_at": at}
@@ -91,9 +84,5 @@ def notifications_mute_set(
             changed = bool(NotificationMute.objects.filter(request=request, user=actor)
                            .delete()[0])
         if changed:
-            events.event_record(
-                request=request, actor=actor,
-                kind=EventKind.MUTED if muted else EventKind.UNMUTED, at=at,
-                is_internal=False, payload={"personal": True},
-            )
+            events.mute_changed(request=request, actor=actor, at=at, muted=muted)
     return changed

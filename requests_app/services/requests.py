@@ -13,21 +13,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import events, permissions
+from requests_app import events, notifications, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied
 from requests_app.models import (
     ErpModule,
-    EventKind,
     KeyCounter,
     Organisation,
     Priority,
     Request,
     RequestType,
 )
+from requests_app.rules import assignment_refusal
 from requests_app.selectors import request_is_visible_to
-from requests_app.services._common import lock_request, refuse_if_closed, touch
+from requests_app.services._common import request_for_change
 from requests_app.services.attachments import attachments_store, attachments_validate
-from slo import services as slo_services
+from requests_app.slo_inputs import clocks_follow
 
 User = get_user_model()
 
@@ -141,17 +141,12 @@ def request_create(
             updated_by=actor,
         )
         request.save()
-        payload: dict[str, Any] = {"type": request_type.name}
-        if actor.pk != reporter.pk:
-            payload["on_behalf_of"] = reporter.get_full_name() or reporter.get_username()
-        if follows_up is not None:
-            payload["follows_up"] = follows_up.key
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.CREATED, at=at,
-            to_status=request.status, payload=payload,
-        )
-        attachments_store(request=request, actor=actor, files=files)
-        slo_services.clocks_sync(request=request, at=at)
+        notifications.notify(events.request_created(
+            request=request, actor=actor, at=at, follows_up=follows_up,
+            on_behalf_of=reporter if actor.pk != reporter.pk else None,
+        ))
+        attachments_store(request=request, actor=actor, files=files, at=at)
+        clocks_follow(request, at=at)
     return request
 
 
@@ -185,14 +180,10 @@ def details_apply(
             continue
         setattr(request, field, new)
         changed.append(field)
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.FIELD_CHANGED, at=at,
-            payload={
-                "field": field,
-                "label": str(Request._meta.get_field(field).verbose_name),
-                "old": old_display,
-                "new": _display(request, field),
-            },
+        events.field_changed(
+            request=request, actor=actor, at=at, field=field,
+            label=str(Request._meta.get_field(field).verbose_name),
+            old=old_display, new=_display(request, field),
         )
     return changed
 
@@ -208,13 +199,12 @@ def request_update_details(
     and a new priority or type takes effect on the SLO clocks, keeping the elapsed time."""
     at = at or timezone.now()
     unknown = set(changes) - set(_DETAIL_FIELDS)
-    if unknown:
-        raise InvalidInput(_("Champ inconnu : %(f)s") % {"f": ", ".join(sorted(unknown))})
-    if not permissions.may_edit_details(actor):
-        raise PermissionDenied(_("Seuls les agents peuvent modifier la qualification."))
     with transaction.atomic():
-        request = lock_request(request)
-        refuse_if_closed(request)
+        request = request_for_change(actor, request)
+        if unknown:
+            raise InvalidInput(_("Champ inconnu : %(f)s") % {"f": ", ".join(sorted(unknown))})
+        if not permissions.may_edit_details(actor):
+            raise PermissionDenied(_("Seuls les agents peuvent modifier la qualification."))
         new_type = changes.get("request_type")
         if new_type is not None and not new_type.client_can_open and not (
             permissions.may_create_licence(actor)
@@ -227,8 +217,12 @@ def request_update_details(
         if changed:
             request.updated_at, request.updated_by = at, actor
             request.save()
-            slo_services.clocks_sync(request=request, at=at)
+            clocks_follow(request, at=at)
     return request
+
+
+# --------------------------------------------------------------------------- assignment
+# Who may assign, and when, is ``rules.assignment_refusal``; whom, below.
 
 
 def assignee_validate(assignee: AbstractBaseUser | None) -> AbstractBaseUser:
@@ -247,9 +241,11 @@ def assignee_validate(assignee: AbstractBaseUser | None) -> AbstractBaseUser:
 
 
 def assignment_apply(
-    request: Request, *, actor: AbstractBaseUser, assignee: AbstractBaseUser, at: datetime
+    request: Request, *, actor: AbstractBaseUser, assignee: AbstractBaseUser | None,
+    at: datetime,
 ) -> bool:
-    """Daily assigns anyone of ServiceDesk; a ServiceDesk agent only takes it themselves."""
+    """Daily assigns anyone of ServiceDesk; a ServiceDesk agent only takes it themselves.
+    Sets the assignee on the locked request (the caller saves); False when unchanged."""
     assignee = assignee_validate(assignee)
     if not permissions.has_role(actor, permissions.Role.DAILY) and assignee.pk != actor.pk:
         raise PermissionDenied(
@@ -260,34 +256,25 @@ def assignment_apply(
         return False
     previous = request.assignee
     request.assignee = assignee
-    events.event_record(
-        request=request, actor=actor, kind=EventKind.ASSIGNED, at=at,
-        payload={
-            "old": (previous.get_full_name() or previous.get_username()) if previous else "",
-            "new": assignee.get_full_name() or assignee.get_username(),
-            "assignee_id": assignee.pk,
-        },
-    )
+    events.assigned(request=request, actor=actor, at=at, previous=previous, assignee=assignee)
     return True
 
 
 def request_assign(
-    *, actor: AbstractBaseUser, request: Request, assignee: AbstractBaseUser | None,
-    at: datetime | None = None,
+    *, actor: AbstractBaseUser, request: Request | int, assignee: AbstractBaseUser | None,
+    expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    """Reassign a request that is already being processed."""
+    """Reassign a request that is being processed (``assignment_refusal`` says when)."""
     at = at or timezone.now()
-    if not permissions.may_assign(actor):
-        raise PermissionDenied(_("Seuls le Daily et le ServiceDesk assignent les demandes."))
     with transaction.atomic():
-        request = lock_request(request)
-        refuse_if_closed(request)
+        request = request_for_change(actor, request, expected_status=expected_status)
+        refusal = assignment_refusal(request, actor)
+        if refusal is not None:
+            raise refusal
         if assignment_apply(request, actor=actor, assignee=assignee, at=at):
             request.updated_at, request.updated_by = at, actor
             request.save()
     return request
 
 
-__all__ = [
-    "request_create", "request_update_details", "request_assign", "touch",
-]
+__all__ = ["request_assign", "request_create", "request_update_details"]

@@ -1,127 +1,84 @@
-"""One service per workflow action (DESIGN §3). Each one, in a single transaction:
-locks the row, checks the status it was shown, the role and the conditions, applies what the
-action requires, fires the django-fsm transition, saves, writes the history and moves the SLO
-clocks. Notifications follow from the history lines, after commit."""
+"""One service per workflow action (DESIGN §3). Each one, in a single transaction: fetches
+the request through the access rule with its row locked, checks the status it was shown, the
+role and the conditions (in this order), applies what the action requires, fires the
+django-fsm transition, saves, writes the history, moves the SLO clocks and queues the
+notifications. Labels, roles, texts and refusal messages come from the registry
+(``workflow.TRANSITIONS``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import events
-from requests_app.exceptions import (
-    InvalidInput,
-    PermissionDenied,
-    RequestNotFound,
-    TransitionNotAllowed,
-)
-from requests_app.models import (
-    Comment,
-    ErpModule,
-    EventKind,
-    Priority,
-    Request,
-    RequestType,
-)
-from requests_app.selectors import customer_waiting_deadline, request_is_visible_to
-from requests_app.services._common import lock_request, refuse_if_closed, refuse_if_stale
+from requests_app import events, notifications
+from requests_app.exceptions import InvalidInput, PermissionDenied
+from requests_app.models import Comment, ErpModule, Priority, Request, RequestType
+from requests_app.rules import transition_refusal
+from requests_app.services._common import request_for_change
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.requests import assignment_apply, details_apply
-from requests_app.workflow import ConfirmationState, RequestStatus, action_label
-from slo import services as slo_services
+from requests_app.slo_inputs import clocks_follow, first_response_follow
+from requests_app.workflow import TRANSITIONS, ConfirmationState, RequestStatus
+from slo.calendar import default_calendar
 
 Prepare = Callable[[Request], None]
 
 
-def _refusal(request: Request, name: str, actor: AbstractBaseUser) -> Exception | None:
-    """Why ``actor`` may not fire ``name`` on the locked ``request`` now, or None."""
-    # django-fsm's has_transition_perm also checks the conditions; here the role is checked
-    # first so that a person without the role hears that, not a condition they cannot meet.
-    meta = getattr(request, name)._django_fsm
-    transition = meta.get_transition(request.status)
-    label = action_label(name)
-    if transition is None:
-        return TransitionNotAllowed(
-            _("« %(action)s » n'est pas possible au statut « %(status)s ».")
-            % {"action": label, "status": request.get_status_display()}
-        )
-    if not transition.has_perm(request, actor):
-        return PermissionDenied(
-            _("Votre rôle ne permet pas « %(action)s » sur cette demande.") % {"action": label}
-        )
-    if not meta.conditions_met(request, request.status):
-        if name == "close":
-            return TransitionNotAllowed(
-                _("Le client n'a pas encore confirmé la résolution : la demande ne peut pas "
-                  "encore être close.")
-            )
-        if name == "close_without_answer":
-            deadline = customer_waiting_deadline(request.awaiting_customer_since)
-            return TransitionNotAllowed(
-                _("Le client a jusqu'au %(date)s pour répondre : « Clore sans réponse » n'est "
-                  "possible qu'ensuite.")
-                % {"date": formats.date_format(timezone.localtime(deadline),
-                                               "DATETIME_FORMAT")}
-            )
-        return TransitionNotAllowed(_("« %(action)s » n'est pas possible maintenant.")
-                                    % {"action": label})
-    return None
+def customer_reply_deadline(since: datetime) -> datetime:
+    """When "Clore sans réponse" opens for a request that started waiting for its client at
+    ``since``: the configured number of business days later."""
+    return default_calendar().add_business_days(since, settings.CUSTOMER_WAIT_BUSINESS_DAYS)
 
 
 def transition_allowed(request: Request, name: str, actor: AbstractBaseUser) -> bool:
     """Whether the button for ``name`` belongs on this person's page (read-only check)."""
-    return _refusal(request, name, actor) is None
+    return transition_refusal(request, name, actor) is None
 
 
-def _require_text(value: str | None, message: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(message, field=field)
-    return value
+def _text(name: str, value: str | None) -> str:
+    """The action's text, required when the registry says so (with its message)."""
+    spec = TRANSITIONS[name]
+    text = (value or "").strip()
+    if not text and spec.text_required is not None:
+        raise InvalidInput(str(spec.text_required), field=spec.text_param)
+    return text
 
 
 def _fire(
     *,
     actor: AbstractBaseUser,
-    request: Request,
+    request: Request | int,
     name: str,
     expected_status: str | None,
     at: datetime | None,
     prepare: Prepare | None = None,
-    comment_body: str = "",
+    text: str | None = None,
     comment_internal: bool = False,
     attachments: Iterable[UploadedFile] = (),
-    payload: dict[str, Any] | None = None,
+    rnd_reference: str = "",
 ) -> Request:
+    """Fire ``name``: the request first (``RequestNotFound``, stale, closed), then the
+    registry's refusal, then the input (the action's text, files, ``prepare``'s checks)."""
     at = at or timezone.now()
-    files = attachments_validate(attachments)
     with transaction.atomic():
-        request = lock_request(request)
-        if not request_is_visible_to(actor, request.pk):
-            raise RequestNotFound(_("Demande introuvable."))
-        refuse_if_stale(request, expected_status)
-        refuse_if_closed(request)
-        refusal = _refusal(request, name, actor)
+        request = request_for_change(actor, request, expected_status=expected_status)
+        refusal = transition_refusal(request, name, actor)
         if refusal is not None:
             raise refusal
+        comment_body = _text(name, text)
+        files = attachments_validate(attachments)
         from_status = request.status
         if prepare is not None:
             prepare(request)
         getattr(request, name)()
-        to_status = request.status
-        if to_status == RequestStatus.AWAITING_CUSTOMER:
-            request.awaiting_customer_since = at
-        elif from_status == RequestStatus.AWAITING_CUSTOMER:
-            request.awaiting_customer_since = None
-        if to_status == RequestStatus.CLOSED:
-            request.closed_at = at
+        _status_entered(request, from_status=from_status, at=at)
         request.updated_at, request.updated_by = at, actor
         request.save()
 
@@ -131,26 +88,33 @@ def _fire(
                 request=request, author=actor, body=comment_body,
                 is_internal=comment_internal, created_at=at,
             )
-        event_payload = {"transition": name, "label": action_label(name), **(payload or {})}
-        if request.resolution and to_status == RequestStatus.CLOSED:
-            event_payload["resolution"] = request.get_resolution_display()
-        events.event_record(
-            request=request, actor=actor, kind=EventKind.STATUS_CHANGED, at=at,
-            from_status=from_status, to_status=to_status, comment=comment,
-            payload=event_payload,
+        event = events.status_changed(
+            request=request, actor=actor, at=at, transition=name, from_status=from_status,
+            comment=comment, rnd_reference=rnd_reference,
         )
+        notifications.notify(event)
         if comment is not None:
             attachments_store(request=request, actor=actor, files=files, comment=comment,
-                              is_internal=comment_internal)
+                              is_internal=comment_internal, at=at)
         if name == "propose_resolution":
-            events.event_record(
-                request=request, actor=actor, kind=EventKind.CONFIRMATION_REQUESTED, at=at,
-                comment=comment,
-            )
-        if from_status == RequestStatus.OPEN:
-            slo_services.first_response_record(request=request, at=at)
-        slo_services.clocks_sync(request=request, at=at)
+            notifications.notify(events.confirmation_requested(
+                request=request, actor=actor, at=at, comment=comment))
+        first_response_follow(request, event)
+        clocks_follow(request, at=at)
     return request
+
+
+def _status_entered(request: Request, *, from_status: str, at: datetime) -> None:
+    """What the new status stores: the client's reply deadline while it waits for them, the
+    closing instant once closed."""
+    if request.status == RequestStatus.AWAITING_CUSTOMER:
+        request.awaiting_customer_since = at
+        request.customer_reply_due_at = customer_reply_deadline(at)
+    elif from_status == RequestStatus.AWAITING_CUSTOMER:
+        request.awaiting_customer_since = None
+        request.customer_reply_due_at = None
+    if request.status == RequestStatus.CLOSED:
+        request.closed_at = at
 
 
 def request_qualify(
@@ -159,14 +123,16 @@ def request_qualify(
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """FrontDesk confirms type and priority and records module, version and environment."""
-    if module is None:
-        raise InvalidInput(_("Le module est obligatoire pour qualifier."), field="module")
-    _require_text(version, _("La version est obligatoire pour qualifier."), "version")
-    _require_text(environment, _("L'environnement est obligatoire pour qualifier."),
-                  "environment")
     at = at or timezone.now()
 
     def prepare(locked: Request) -> None:
+        if module is None:
+            raise InvalidInput(_("Le module est obligatoire pour qualifier."), field="module")
+        if not (version or "").strip():
+            raise InvalidInput(_("La version est obligatoire pour qualifier."), field="version")
+        if not (environment or "").strip():
+            raise InvalidInput(_("L'environnement est obligatoire pour qualifier."),
+                               field="environment")
         if not request_type.client_can_open and locked.request_type_id != request_type.pk:
             raise PermissionDenied(
                 _("Seule l'administration des ventes gère les demandes « %(type)s ».")
@@ -187,10 +153,8 @@ def request_close_without_follow_up(
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """FrontDesk closes a duplicate or out-of-scope request, telling the client why."""
-    body = _require_text(comment, _("Expliquez au client pourquoi la demande est close."),
-                         "comment")
     return _fire(actor=actor, request=request, name="close_without_follow_up",
-                 expected_status=expected_status, at=at, comment_body=body)
+                 expected_status=expected_status, at=at, text=comment)
 
 
 def request_start(
@@ -211,20 +175,16 @@ def request_escalate_to_expert(
     *, actor: AbstractBaseUser, request: Request, note: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(note, _("Une note interne pour l'expert est obligatoire."), "note")
     return _fire(actor=actor, request=request, name="escalate_to_expert",
-                 expected_status=expected_status, at=at, comment_body=body,
-                 comment_internal=True)
+                 expected_status=expected_status, at=at, text=note, comment_internal=True)
 
 
 def request_return_to_service_desk(
     *, actor: AbstractBaseUser, request: Request, comment: str, internal: bool = True,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(comment, _("Un commentaire pour le ServiceDesk est obligatoire."),
-                         "comment")
     return _fire(actor=actor, request=request, name="return_to_service_desk",
-                 expected_status=expected_status, at=at, comment_body=body,
+                 expected_status=expected_status, at=at, text=comment,
                  comment_internal=internal)
 
 
@@ -232,25 +192,24 @@ def request_send_to_rnd(
     *, actor: AbstractBaseUser, request: Request, rnd_reference: str, comment: str = "",
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    reference = _require_text(rnd_reference, _("La référence R&D est obligatoire."),
-                              "rnd_reference")
+    reference = (rnd_reference or "").strip()
 
     def prepare(locked: Request) -> None:
+        if not reference:
+            raise InvalidInput(_("La référence R&D est obligatoire."), field="rnd_reference")
         locked.rnd_reference = reference[:100]
 
     return _fire(actor=actor, request=request, name="send_to_rnd",
                  expected_status=expected_status, at=at, prepare=prepare,
-                 comment_body=(comment or "").strip(), comment_internal=True,
-                 payload={"rnd_reference": reference})
+                 text=comment, comment_internal=True, rnd_reference=reference)
 
 
 def request_fix_available(
     *, actor: AbstractBaseUser, request: Request, comment: str, internal: bool = True,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(comment, _("Décrivez la correction livrée."), "comment")
     return _fire(actor=actor, request=request, name="fix_available",
-                 expected_status=expected_status, at=at, comment_body=body,
+                 expected_status=expected_status, at=at, text=comment,
                  comment_internal=internal)
 
 
@@ -259,9 +218,8 @@ def request_ask_customer(
     attachments: Iterable[UploadedFile] = (),
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(question, _("Posez votre question au client."), "comment")
     return _fire(actor=actor, request=request, name="ask_customer",
-                 expected_status=expected_status, at=at, comment_body=body,
+                 expected_status=expected_status, at=at, text=question,
                  attachments=attachments)
 
 
@@ -271,10 +229,8 @@ def request_propose_resolution(
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """Sends the requester the confirmation request (e-mail and banner)."""
-    body = _require_text(resolution, _("Décrivez la résolution proposée au client."),
-                         "comment")
     return _fire(actor=actor, request=request, name="propose_resolution",
-                 expected_status=expected_status, at=at, comment_body=body,
+                 expected_status=expected_status, at=at, text=resolution,
                  attachments=attachments)
 
 
@@ -284,26 +240,23 @@ def request_close(
 ) -> Request:
     """The assignee closes once the client has confirmed the resolution."""
     return _fire(actor=actor, request=request, name="close", expected_status=expected_status,
-                 at=at, comment_body=(comment or "").strip())
+                 at=at, text=comment)
 
 
 def request_close_without_answer(
     *, actor: AbstractBaseUser, request: Request, comment: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(comment, _("Un commentaire au client est obligatoire."), "comment")
     return _fire(actor=actor, request=request, name="close_without_answer",
-                 expected_status=expected_status, at=at, comment_body=body)
+                 expected_status=expected_status, at=at, text=comment)
 
 
 def request_close_escalated(
     *, actor: AbstractBaseUser, request: Request, reason: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
-    body = _require_text(reason, _("Indiquez pourquoi la demande est traitée hors niveau 1."),
-                         "reason")
     return _fire(actor=actor, request=request, name="close_escalated",
-                 expected_status=expected_status, at=at, comment_body=body)
+                 expected_status=expected_status, at=at, text=reason)
 
 
 def request_withdraw(
@@ -311,9 +264,8 @@ def request_withdraw(
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """The reporter withdraws their request ("Retirer ma demande")."""
-    body = _require_text(reason, _("Indiquez pourquoi vous retirez la demande."), "reason")
     return _fire(actor=actor, request=request, name="withdraw", expected_status=expected_status,
-                 at=at, comment_body=body)
+                 at=at, text=reason)
 
 
 def customer_reply_fire(
@@ -321,23 +273,23 @@ def customer_reply_fire(
     denied: bool = False,
 ) -> None:
     """The automatic move back to En cours when the client answers; called by the comment
-    services on an already locked request."""
+    services on a request they fetched with ``request_for_change``."""
     from_status = request.status
     request.customer_reply()
     if denied:
         request.confirmation_state = ConfirmationState.DENIED
-    request.awaiting_customer_since = None
+    _status_entered(request, from_status=from_status, at=at)
     request.updated_at, request.updated_by = at, actor
     request.save()
-    events.event_record(
-        request=request, actor=actor, kind=EventKind.STATUS_CHANGED, at=at,
-        from_status=from_status, to_status=request.status, comment=comment,
-        payload={"transition": "customer_reply", "label": action_label("customer_reply")},
-    )
-    slo_services.clocks_sync(request=request, at=at)
+    notifications.notify(events.status_changed(
+        request=request, actor=actor, at=at, transition="customer_reply",
+        from_status=from_status, comment=comment,
+    ))
+    clocks_follow(request, at=at)
 
 
-# The agent page posts a transition by name; this is the whitelist it is checked against.
+# The services of the actions people fire by name (agent page, bulk, portal): the whitelist a
+# posted name is checked against. A test holds it to the registry.
 TRANSITION_SERVICES: dict[str, Callable[..., Request]] = {
     "qualify": request_qualify,
     "close_without_follow_up": request_close_without_follow_up,

@@ -30,9 +30,9 @@ from django.utils.translation import gettext_lazy
 from requests_app.markdown import render_markdown
 from requests_app.models import KEY_PREFIX, EventKind, Request
 from requests_app.workflow import (
-    ACTIONS,
     EXPECTED_BY,
     STATUS_MEANING,
+    TRANSITIONS,
     ConfirmationState,
     RequestStatus,
     action_label,
@@ -129,6 +129,7 @@ _VARIANTS = {
     EventKind.DENIED: "confirmation",
     EventKind.SLO_WARNING: "slo",
     EventKind.SLO_BREACHED: "slo",
+    EventKind.SLO_BREACH_LIFTED: "slo",
 }
 
 
@@ -149,7 +150,7 @@ def status_badge(value: Any, label: str | None = None) -> dict[str, str]:
 @register.filter
 def transition_label(name: str, fallback: str = "") -> str:
     """The action's label in the reader's language (the history stores the writer's)."""
-    return action_label(name) if name in ACTIONS else fallback
+    return action_label(name) if name in TRANSITIONS else fallback
 
 
 @register.filter

@@ -23,14 +23,8 @@ from django.views.generic import ListView, TemplateView
 
 from portal.errors import SptError
 from requests_app import permissions, selectors, services
-from requests_app.exceptions import (
-    InvalidInput,
-    PermissionDenied,
-    RequestNotFound,
-    TransitionNotAllowed,
-)
+from requests_app.exceptions import PermissionDenied, RequestNotFound, TransitionNotAllowed
 from requests_app.forms.agent import (
-    BULK_ASSIGN,
     AgentCommentForm,
     AssignForm,
     BulkActionForm,
@@ -40,23 +34,13 @@ from requests_app.forms.agent import (
     transition_form,
 )
 from requests_app.models import Request
+from requests_app.rules import stale_refusal, transition_refusal
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors import queues
-from requests_app.views.mixins import BackOfficeRequiredMixin
-from requests_app.workflow import (
-    ACTIONS,
-    AGENT_TRANSITIONS,
-    ConfirmationState,
-    RequestStatus,
-    action_label,
-)
+from requests_app.selectors.agent_page import agent_page_offer
+from requests_app.views.mixins import BackOfficeRequiredMixin, refusal_on_form
+from requests_app.workflow import TRANSITIONS, action_label
 from slo.display import clock_views_for
-
-S = RequestStatus
-
-# Statuses where a request already has someone working on it: reassigning makes sense there.
-# Before that, "Prendre en charge / assigner" is the way to give it an assignee.
-REASSIGNABLE = {S.IN_PROGRESS, S.AWAITING_TRIAGE, S.AWAITING_RND, S.AWAITING_CUSTOMER}
 
 
 class AgentPageMixin(BackOfficeRequiredMixin):
@@ -141,42 +125,26 @@ class QueueBulkView(QueueView):
         form = BulkActionForm(request.POST, user=request.user, prefix="bulk")
         if not form.is_valid():
             return self._invalid(form)
-        refs = form.cleaned_data["requests"]
         action = form.cleaned_data["action"]
-        found = queues.requests_by_numbers(request.user, [number for number, _s in refs])
-        done, refused = [], []
-        for number, shown_status in refs:
-            target = found.get(number)
-            if target is None:
-                refused.append((f"SPT-{number}", _("Demande introuvable.")))
-                continue
-            try:
-                if action == BULK_ASSIGN:
-                    services.request_assign(actor=request.user, request=target,
-                                            assignee=form.cleaned_data["assignee"])
-                else:
-                    services.TRANSITION_SERVICES[action](
-                        actor=request.user, request=target, expected_status=shown_status,
-                        **form.service_kwargs(action),
-                    )
-            except SptError as error:
-                refused.append((target.key, error.message))
-            else:
-                done.append(target.key)
-        label = _("Assigner / réassigner") if action == BULK_ASSIGN else action_label(action)
-        if done:
+        result = services.requests_bulk_apply(
+            actor=request.user, refs=form.cleaned_data["requests"], action=action,
+            params=form.service_kwargs(action),
+        )
+        label = (_("Assigner / réassigner") if action == services.BULK_ASSIGN
+                 else action_label(action))
+        if result.done:
             messages.success(request, ngettext(
                 "« %(action)s » fait pour %(count)d demande : %(keys)s.",
                 "« %(action)s » fait pour %(count)d demandes : %(keys)s.",
-                len(done),
-            ) % {"action": label, "count": len(done), "keys": ", ".join(done)})
-        if refused:
+                len(result.done),
+            ) % {"action": label, "count": len(result.done), "keys": ", ".join(result.done)})
+        if result.refused:
             messages.error(request, ngettext(
                 "« %(action)s » refusé pour %(count)d demande : %(details)s",
                 "« %(action)s » refusé pour %(count)d demandes : %(details)s",
-                len(refused),
-            ) % {"action": label, "count": len(refused),
-                 "details": "; ".join(f"{key} — {message}" for key, message in refused)})
+                len(result.refused),
+            ) % {"action": label, "count": len(result.refused),
+                 "details": "; ".join(f"{key} — {message}" for key, message in result.refused)})
         return HttpResponseRedirect(self._back_url())
 
     def _back_url(self) -> str:
@@ -210,63 +178,43 @@ class RequestPageMixin(AgentPageMixin):
     def page_context(self, key: str, *, bound: dict[str, Any] | None = None) -> dict[str, Any]:
         bound = bound or {}
         user = self.request.user
-        now = timezone.now()
         try:
             # The same reads as the client's page (each comment once, its attachments beside
             # it), in a fixed number of queries; the back office also gets internal lines.
-            page = portal_selectors.request_page_for_user(user, key, at=now)
+            page = portal_selectors.request_page_for_user(user, key, at=timezone.now())
         except RequestNotFound as exc:
             raise Http404(exc.message) from exc
         request_obj = page.request
-        closed = request_obj.is_closed
+        offer = agent_page_offer(user, request_obj)
         actions = []
-        for name in AGENT_TRANSITIONS:
-            if not services.transition_allowed(request_obj, name, user):
-                continue
+        for name in offer.transitions:
             form = bound.get(f"transition:{name}") or transition_form(
                 name, request_obj=request_obj, user=user
             )
             actions.append({
                 "name": name,
                 "label": action_label(name),
-                "requires": ACTIONS[name]["requires"],
+                "requires": TRANSITIONS[name].requires,
                 "form": form,
                 "open": form.is_bound,
                 "url": reverse("agent:transition", args=[request_obj.key, name]),
             })
-        waiting_deadline = None
-        if (request_obj.status == S.AWAITING_CUSTOMER
-                and request_obj.awaiting_customer_since is not None
-                and request_obj.confirmation_state != ConfirmationState.CONFIRMED):
-            waiting_deadline = selectors.customer_waiting_deadline(
-                request_obj.awaiting_customer_since
-            )
         context = {
             "req": request_obj,
             "page": page,
+            "offer": offer,
             "section": "request",
             "actions": actions,
-            "waiting_deadline": waiting_deadline,
-            "comment_form": None if closed else (
-                bound.get("comment") or AgentCommentForm(prefix="comment")
-            ),
-            "details_form": None,
-            "assign_form": None,
+            "waiting_deadline": offer.reply_due_at,
+            "comment_form": (bound.get("comment") or AgentCommentForm(prefix="comment"))
+            if offer.comment else None,
+            "details_form": (bound.get("details")
+                             or DetailsForm(request_obj=request_obj, user=user))
+            if offer.details else None,
+            "assign_form": (bound.get("assign")
+                            or AssignForm(request_obj=request_obj, user=user))
+            if offer.assign else None,
         }
-        # While "Qualifier" is on offer, its form is the way to set these fields.
-        qualifying = any(action["name"] == "qualify" for action in actions)
-        if not closed and not qualifying and permissions.may_edit_details(user):
-            context["details_form"] = bound.get("details") or DetailsForm(
-                request_obj=request_obj, user=user
-            )
-        # Daily reassigns; a ServiceDesk agent can only take the request, pointless when it
-        # is already theirs.
-        takes_only = not permissions.has_role(user, permissions.Role.DAILY)
-        if (request_obj.status in REASSIGNABLE and permissions.may_assign(user)
-                and not (takes_only and request_obj.assignee_id == user.pk)):
-            context["assign_form"] = bound.get("assign") or AssignForm(
-                request_obj=request_obj, user=user
-            )
         context.update(self.agent_context())
         return context
 
@@ -277,31 +225,19 @@ class RequestPageMixin(AgentPageMixin):
 
     def refused(self, request_obj: Request, error: SptError, *, form: Any = None,
                 bound_key: str = "") -> HttpResponse:
-        """A service's refusal: the page again, as it is now, with the message and a 4xx."""
-        if isinstance(error, RequestNotFound):
-            raise Http404(error.message)
+        """A service's refusal (``refusal_on_form``): 404, the form again with the error on
+        its field, a short page for an action the page never offers (a role, a condition),
+        or the page as it is now with the message (closed or changed meanwhile)."""
+        if refusal_on_form(error, form):
+            return self.render_page(request_obj.key, status=error.status,
+                                    bound={bound_key: form})
         if isinstance(error, PermissionDenied | TransitionNotAllowed):
-            # Never offered by the page (a role or a condition the buttons already reflect):
-            # a short answer, with the way back to the request.
             context = {"req": request_obj, "error": error, "section": "request"}
             context.update(self.agent_context())
             return render(self.request, "agent/requests/refused.html", context,
                           status=error.status)
-        keep = {}
-        if isinstance(error, InvalidInput) and form is not None:
-            field = error.field if error.field in form.fields else None
-            form.add_error(field, error.message)
-            keep = {bound_key: form}
-        else:
-            # The request changed under the agent's feet (or was closed): the page again, as
-            # it is now, showing what can be done now.
-            messages.error(self.request, error.message)
-        return self.render_page(request_obj.key, status=error.status, bound=keep)
-
-    def done(self, request_obj: Request, message: str, anchor: str = "") -> HttpResponse:
-        messages.success(self.request, message)
-        url = reverse("agent:request", args=[request_obj.key])
-        return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+        messages.error(self.request, error.message)
+        return self.render_page(request_obj.key, status=error.status)
 
 
 class RequestDetailView(RequestPageMixin, View):
@@ -312,107 +248,126 @@ class RequestDetailView(RequestPageMixin, View):
         return self.render_page(key)
 
 
-class TransitionView(RequestPageMixin, View):
+class AgentActionView(RequestPageMixin, View):
+    """A POST action of the agent request page: refuse what the page would not offer, validate
+    one form, call one service, redirect to the page with a message; or show the page again
+    with the reason and the error's 4xx. Subclasses say which form and which service."""
+
+    http_method_names = ["post"]
+    bound_key = ""
+    anchor = ""
+
+    def precheck(self, request_obj: Request) -> SptError | None:
+        """A refusal known before reading the form (the form's errors would mislead)."""
+        return None
+
+    def make_form(self, request_obj: Request) -> Any:
+        raise NotImplementedError
+
+    def perform(self, request_obj: Request, form: Any) -> str:
+        """Call the service; return the success message."""
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, key: str, **kwargs: Any) -> HttpResponse:
+        self.kwargs.update(kwargs)
+        request_obj = _request_or_404(request.user, key)
+        refusal = self.precheck(request_obj)
+        if refusal is not None:
+            return self.refused(request_obj, refusal)
+        form = self.make_form(request_obj)
+        if not form.is_valid():
+            return self.render_page(key, status=400, bound={self.bound_key: form})
+        try:
+            message = self.perform(request_obj, form)
+        except SptError as error:
+            return self.refused(request_obj, error, form=form, bound_key=self.bound_key)
+        messages.success(request, message)
+        url = reverse("agent:request", args=[request_obj.key])
+        return HttpResponseRedirect(f"{url}#{self.anchor}" if self.anchor else url)
+
+
+class TransitionView(AgentActionView):
     """POST /agent/requests/SPT-<n>/transition/<name>/: one workflow action, by name."""
 
-    def post(self, request: HttpRequest, key: str, name: str) -> HttpResponse:
-        request_obj = _request_or_404(request.user, key)
-        if name not in AGENT_TRANSITIONS or name not in services.TRANSITION_SERVICES:
+    def post(self, request: HttpRequest, key: str, name: str) -> HttpResponse:  # type: ignore[override]
+        if TRANSITIONS.get(name) is None or TRANSITIONS[name].fired_by != "agent":
             raise Http404(_("Action inconnue."))
-        form = transition_form(name, request_obj=request_obj, user=request.user,
-                               data=request.POST, files=request.FILES)
-        if not form.is_valid():
-            if not services.transition_allowed(request_obj, name, request.user):
-                return self._not_allowed(request_obj, name, form)
-            return self.render_page(key, status=400, bound={f"transition:{name}": form})
-        try:
-            services.TRANSITION_SERVICES[name](
-                actor=request.user, request=request_obj, **form.service_kwargs()
-            )
-        except SptError as error:
-            return self.refused(request_obj, error, form=form, bound_key=f"transition:{name}")
-        return self.done(request_obj, _("« %(action)s » : fait pour %(key)s.")
-                         % {"action": action_label(name), "key": request_obj.key})
+        self.name = name
+        self.bound_key = f"transition:{name}"
+        return super().post(request, key)
 
-    def _not_allowed(self, request_obj: Request, name: str, form: Any) -> HttpResponse:
-        shown = form.data.get(f"{name}-expected_status", "")
-        if shown and shown != request_obj.status:
-            message = _("La demande %(key)s a été modifiée entre-temps (statut actuel : "
-                        "%(status)s). Rechargez la page.") % {
-                "key": request_obj.key, "status": request_obj.get_status_display()}
-            messages.error(self.request, message)
-            return self.render_page(request_obj.key, status=409)
-        error = PermissionDenied(
-            _("« %(action)s » n'est pas possible pour vous sur cette demande au statut "
-              "« %(status)s ».") % {"action": action_label(name),
-                                    "status": request_obj.get_status_display()}
+    def precheck(self, request_obj: Request) -> SptError | None:
+        shown = self.request.POST.get(f"{self.name}-expected_status", "")
+        return stale_refusal(request_obj, shown) or transition_refusal(
+            request_obj, self.name, self.request.user)
+
+    def make_form(self, request_obj: Request) -> Any:
+        return transition_form(self.name, request_obj=request_obj, user=self.request.user,
+                               data=self.request.POST, files=self.request.FILES)
+
+    def perform(self, request_obj: Request, form: Any) -> str:
+        services.TRANSITION_SERVICES[self.name](
+            actor=self.request.user, request=request_obj, **form.service_kwargs()
         )
-        return self.refused(request_obj, error)
+        return _("« %(action)s » : fait pour %(key)s.") % {
+            "action": action_label(self.name), "key": request_obj.key}
 
 
-class CommentView(RequestPageMixin, View):
+class CommentView(AgentActionView):
     """POST /agent/requests/SPT-<n>/comment/: a public comment or an internal note."""
 
-    def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        request_obj = _request_or_404(request.user, key)
-        form = AgentCommentForm(request.POST, request.FILES, prefix="comment")
-        if not form.is_valid():
-            return self.render_page(key, status=400, bound={"comment": form})
-        try:
-            comment = services.comment_add(actor=request.user, request=request_obj,
-                                           **form.service_kwargs())
-        except SptError as error:
-            return self.refused(request_obj, error, form=form, bound_key="comment")
-        message = _("Note interne ajoutée.") if comment.is_internal else _(
-            "Commentaire publié : le client le voit.")
-        return self.done(request_obj, message, anchor="historique")
+    bound_key = "comment"
+    anchor = "historique"
+
+    def make_form(self, request_obj: Request) -> Any:
+        return AgentCommentForm(self.request.POST, self.request.FILES, prefix="comment")
+
+    def perform(self, request_obj: Request, form: Any) -> str:
+        comment = services.comment_add(actor=self.request.user, request=request_obj,
+                                       **form.service_kwargs())
+        if comment.is_internal:
+            return _("Note interne ajoutée.")
+        return _("Commentaire publié : le client le voit.")
 
 
-class DetailsView(RequestPageMixin, View):
+class DetailsView(AgentActionView):
     """POST /agent/requests/SPT-<n>/details/: type, priority, module, version, environment."""
 
-    def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        request_obj = _request_or_404(request.user, key)
-        form = DetailsForm(request.POST, request_obj=request_obj, user=request.user)
-        if not form.is_valid():
-            return self.render_page(key, status=400, bound={"details": form})
-        try:
-            services.request_update_details(actor=request.user, request=request_obj,
-                                            **form.service_kwargs())
-        except SptError as error:
-            return self.refused(request_obj, error, form=form, bound_key="details")
-        return self.done(request_obj, _("Qualification enregistrée."))
+    bound_key = "details"
+
+    def make_form(self, request_obj: Request) -> Any:
+        return DetailsForm(self.request.POST, request_obj=request_obj, user=self.request.user)
+
+    def perform(self, request_obj: Request, form: Any) -> str:
+        services.request_update_details(actor=self.request.user, request=request_obj,
+                                        **form.service_kwargs())
+        return _("Qualification enregistrée.")
 
 
-class AssignView(RequestPageMixin, View):
+class AssignView(AgentActionView):
     """POST /agent/requests/SPT-<n>/assign/: (re)assign a request being processed."""
 
-    def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        request_obj = _request_or_404(request.user, key)
-        form = AssignForm(request.POST, request_obj=request_obj, user=request.user)
-        if not form.is_valid():
-            return self.render_page(key, status=400, bound={"assign": form})
-        try:
-            services.request_assign(actor=request.user, request=request_obj,
-                                    assignee=form.cleaned_data["assignee"])
-        except SptError as error:
-            return self.refused(request_obj, error, form=form, bound_key="assign")
-        return self.done(request_obj, _("Assignation enregistrée."))
+    bound_key = "assign"
+
+    def make_form(self, request_obj: Request) -> Any:
+        return AssignForm(self.request.POST, request_obj=request_obj, user=self.request.user)
+
+    def perform(self, request_obj: Request, form: Any) -> str:
+        services.request_assign(actor=self.request.user, request=request_obj,
+                                assignee=form.cleaned_data["assignee"])
+        return _("Assignation enregistrée.")
 
 
-class MuteView(RequestPageMixin, View):
+class MuteView(AgentActionView):
     """POST /agent/requests/SPT-<n>/mute/: this person's e-mails about the request."""
 
-    def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        request_obj = _request_or_404(request.user, key)
-        form = MuteForm(request.POST)
-        form.is_valid()
-        muted = bool(form.cleaned_data.get("muted"))
-        try:
-            services.notifications_mute_set(actor=request.user, request=request_obj,
-                                            muted=muted)
-        except SptError as error:
-            return self.refused(request_obj, error)
-        return self.done(request_obj, _("Notifications désactivées pour cette demande.")
-                         if muted else _("Notifications réactivées pour cette demande."))
+    def make_form(self, request_obj: Request) -> Any:
+        return MuteForm(self.request.POST)
 
+    def perform(self, request_obj: Request, form: Any) -> str:
+        muted = bool(form.cleaned_data.get("muted"))
+        services.notifications_mute_set(actor=self.request.user, request=request_obj,
+                                        muted=muted)
+        if muted:
+            return _("Notifications désactivées pour cette demande.")
+        return _("Notifications réactivées pour cette demande.")

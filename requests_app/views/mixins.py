@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +10,7 @@ from django.shortcuts import render
 
 from portal.errors import SptError
 from requests_app import permissions
-from requests_app.exceptions import RequestNotFound
+from requests_app.exceptions import InvalidInput, RequestNotFound
 
 
 class ClientRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -36,6 +37,23 @@ class AgentRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 class SalesAdminRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     def test_func(self) -> bool:
         return permissions.is_sales_admin(self.request.user)
+
+
+def refusal_on_form(error: SptError, form: forms.Form | None) -> bool:
+    """The one way a service's refusal reaches people, on every page of every audience:
+
+    * a request (or attachment) the person may not see is a plain 404 — raised here, the
+      same words whatever the reason;
+    * input that breaks a rule goes on the form, on the field it names: True;
+    * anything else (closed, changed meanwhile, a role) is for the caller to show as a
+      message on the page as it is now: False.
+    """
+    if isinstance(error, RequestNotFound):
+        raise Http404(error.message)
+    if form is None or not isinstance(error, InvalidInput):
+        return False
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+    return True
 
 
 def error_response(

@@ -21,11 +21,11 @@ from django.views import View
 
 from portal.errors import SptError
 from requests_app import permissions, selectors, services
-from requests_app.exceptions import InvalidInput, RequestNotFound
+from requests_app.exceptions import RequestNotFound
 from requests_app.forms import portal as portal_forms
 from requests_app.models import Request
 from requests_app.selectors import portal as portal_selectors
-from requests_app.views.mixins import ClientRequiredMixin
+from requests_app.views.mixins import ClientRequiredMixin, refusal_on_form
 from requests_app.workflow import RequestStatus
 
 PAGE_SIZE = 25
@@ -42,16 +42,6 @@ def _refusal(request: HttpRequest, error: SptError) -> HttpResponse:
     if isinstance(error, RequestNotFound):
         raise _not_found(error)
     return render(request, "partials/error_page.html", {"error": error}, status=error.status)
-
-
-def _add_service_error(form: forms.Form | None, error: SptError) -> bool:
-    """Put an ``InvalidInput`` on the field it names (or on the form); False when the error
-    is not a form error and must be shown as a message instead."""
-    if form is None or not isinstance(error, InvalidInput):
-        return False
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-    return True
 
 
 # --- Mes demandes --------------------------------------------------------------------------------
@@ -183,7 +173,7 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
                 **form.service_kwargs(),
             )
         except SptError as error:
-            if not _add_service_error(form, error):
+            if not refusal_on_form(error, form):
                 form.add_error(None, error.message)
             return self._render(form, follows_up, status=error.status)
         messages.success(request, _(
@@ -299,12 +289,10 @@ class RequestActionView(ClientRequiredMixin, View):
             data = form.cleaned_data
         try:
             message = self.perform(target, data)
-        except RequestNotFound as error:
-            raise _not_found(error) from error
         except SptError as error:
             # The reason goes where the person is looking: on the form they sent (the page
             # scrolls back to it), or as a message at the top when there is no form.
-            if not _add_service_error(form, error):
+            if not refusal_on_form(error, form):
                 if form is not None:
                     form.add_error(None, error.message)
                 else:

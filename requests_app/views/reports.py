@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from requests_app.selectors import request_list_visible_to
+from requests_app.selectors.reports import report_breakdowns
 from requests_app.views.agent import AgentPageMixin
 from slo.forms import SloReportFilterForm
 from slo.reports import compliance_chart, slo_report
@@ -26,7 +27,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _report_for(request: HttpRequest, form: SloReportFilterForm):
     return slo_report(
-        at=timezone.now(), requests=request_list_visible_to(request.user), **form.filters()
+        at=timezone.now(), requests=request_list_visible_to(request.user),
+        breakdowns=report_breakdowns(), **form.filters()
     )
 
 

@@ -14,11 +14,10 @@ from django.views import View
 
 from portal.errors import SptError
 from requests_app import services
-from requests_app.exceptions import InvalidInput
 from requests_app.forms.agent import LicenceForm, person_name
 from requests_app.models import RequestType
 from requests_app.views.agent import AgentPageMixin
-from requests_app.views.mixins import SalesAdminRequiredMixin
+from requests_app.views.mixins import SalesAdminRequiredMixin, refusal_on_form
 
 LICENCE_TYPE_CODE = "licence"
 
@@ -53,10 +52,7 @@ class LicenceCreateView(SalesAdminRequiredMixin, AgentPageMixin, View):
                 details=form.details(),
             )
         except SptError as error:
-            if isinstance(error, InvalidInput):
-                field = error.field if error.field in form.fields else None
-                form.add_error(field, error.message)
-            else:
+            if not refusal_on_form(error, form):
                 messages.error(request, error.message)
             return self.render_form(form, status=error.status)
         messages.success(request, _(

@@ -88,3 +88,55 @@ def test_request_numbers_are_unique_under_concurrent_creation(postgres_only, cli
     assert not errors
     numbers = sorted(r.number for r in results)
     assert numbers == list(range(numbers[0], numbers[0] + 6))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_write_locks_only_its_own_request_row(postgres_only, client_user, servicedesk,
+                                                monkeypatch):
+    """While a comment on request A is inside its transaction (its e-mails being rendered),
+    the shared Priority, RequestType and Organisation rows are free (NOWAIT succeeds) and a
+    comment on request B of the same priority, type and organisation goes through; only A's
+    own row is held."""
+    from django.db import OperationalError, transaction
+
+    from requests_app import notifications
+    from requests_app.models import Organisation, Priority, RequestType
+    from tests import factories
+
+    a = factories.make_request(client_user)
+    b = factories.make_request(client_user)
+    inside, release = threading.Event(), threading.Event()
+    render = notifications.render_email
+
+    def slow_render(*args, **kwargs):
+        if threading.current_thread().name == "writer-a":
+            inside.set()
+            release.wait(timeout=20)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "render_email", slow_render)
+
+    def write_a():
+        try:
+            services.comment_add(actor=servicedesk, request=a, body="Nous regardons.")
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write_a, name="writer-a")
+    writer.start()
+    try:
+        assert inside.wait(timeout=20), "the write on A never reached its e-mails"
+        with transaction.atomic():
+            Priority.objects.select_for_update(nowait=True).get(pk=a.priority_id)
+            RequestType.objects.select_for_update(nowait=True).get(pk=a.request_type_id)
+            Organisation.objects.select_for_update(nowait=True).get(pk=a.organisation_id)
+        with pytest.raises(OperationalError), transaction.atomic():
+            Request.objects.select_for_update(nowait=True).get(pk=a.pk)
+        # Another writer on B proceeds while A is held (its own render is not slowed).
+        services.comment_add(actor=servicedesk, request=b, body="Et celle-ci aussi.")
+        assert b.comments.count() == 1 and a.comments.count() == 0
+    finally:
+        release.set()
+        writer.join(timeout=30)
+    assert a.comments.count() == 1

@@ -510,7 +510,7 @@ def test_one_event_costs_two_queries_whatever_the_number_of_recipients(
         OutboundMessage.objects.filter(event=event).delete()
         # One SELECT of the people (mutes and roles as subqueries), one INSERT of the rows.
         with django_assert_num_queries(2):
-            rows = notifications.queue_for_event(event)
+            rows = notifications.notify(event)
         assert len(rows) == 1 + more
 
 

@@ -53,11 +53,34 @@ def test_other_organisation_sees_nothing_not_even_attachments(client_user, outsi
 
 
 @pytest.mark.django_db
-def test_agents_see_every_request(client_user, outsider, frontdesk, expert, rnd, sales):
+def test_agents_see_every_request(client_user, outsider, frontdesk, expert, rnd):
     a = factories.make_request(client_user, shared_with_organisation=False)
     b = factories.make_request(outsider)
-    for agent in (frontdesk, expert, rnd, sales):
+    for agent in (frontdesk, expert, rnd):
         assert visible_keys(agent) == {a.key, b.key}
+
+
+@pytest.mark.django_db
+def test_sales_sees_the_licences_and_what_it_created(client_user, outsider, sales):
+    from requests_app.permissions import Role
+
+    support = factories.make_request(client_user)
+    licence = factories.make_licence(sales, outsider)
+    colleague = factories.make_agent(Role.SALES_ADMIN, username="sales2")
+    theirs = factories.make_licence(colleague, client_user)
+    on_behalf = services.request_create(
+        actor=sales, request_type=factories.request_type("support"), title="Pour le client",
+        description="Ouverte au téléphone.", priority=factories.priority(),
+        organisation=client_user.profile.organisation, reporter=client_user,
+    )
+    assert visible_keys(sales) == {licence.key, theirs.key, on_behalf.key}
+    with pytest.raises(RequestNotFound):
+        selectors.request_get_for_user(sales, support.key)
+    # Internal lines of another person's licence stay with the agents.
+    services.comment_add(actor=factories.make_agent(Role.SERVICEDESK), request=theirs,
+                         body="Contrat à vérifier.", is_internal=True)
+    assert not selectors.request_timeline(sales, theirs).filter(is_internal=True).exists()
+    assert not selectors.comment_list_visible_to(sales, theirs).filter(is_internal=True).exists()
 
 
 @pytest.mark.django_db

@@ -198,6 +198,36 @@ def test_close_without_answer_only_after_the_waiting_period(walk, people):
 
 
 @pytest.mark.django_db
+def test_the_reply_deadline_is_stored_once_and_the_condition_reads_it(
+    walk, people, django_assert_num_queries
+):
+    """Ten business days from the question, set when the request starts waiting; cleared
+    when it stops waiting. The workflow's condition reads the stored value: no query."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from requests_app import permissions, rules
+
+    zurich = ZoneInfo("Europe/Zurich")
+    asked = datetime(2026, 5, 11, 9, tzinfo=zurich)  # Monday; Ascension is Thursday 14.05
+    request = walk(S.IN_PROGRESS)
+    with time_machine.travel(asked, tick=False):
+        request = services.request_ask_customer(actor=people["servicedesk"], request=request,
+                                                question="Quelle version ?", at=asked)
+    # Ten business days, the Ascension holiday not counted: Tuesday 26.05 at 09:00.
+    assert request.customer_reply_due_at == datetime(2026, 5, 26, 9, tzinfo=zurich)
+    permissions.roles_of(people["servicedesk"])  # the person's roles, read once per request
+    with time_machine.travel(datetime(2026, 5, 26, 9, 1, tzinfo=zurich), tick=False):
+        with django_assert_num_queries(0):
+            assert rules.transition_refusal(request, "close_without_answer",
+                                            people["servicedesk"]) is None
+    services.comment_add(actor=people["reporter"], request=request, body="La 24.1.2.")
+    assert Request.objects.get(pk=request.pk).customer_reply_due_at is None
+
+
+@pytest.mark.django_db
 def test_client_comment_on_awaiting_customer_sends_it_back(walk, people):
     request = walk(S.AWAITING_CUSTOMER)
     services.participant_add(actor=people["reporter"], request=request,

@@ -174,7 +174,7 @@ class TestReplay:
         clocks = clocks_replay(
             created_at=at, status_changes=[], first_response_at=None, actions=POLICY,
             targets={FIRST_RESPONSE: MEDIUM_FIRST, RESOLUTION: MEDIUM_RESOLUTION},
-            at=at, calendar=calendar,
+            at=at, calendar=calendar, initial_status="open",
         )
         assert {kind: clock.state for kind, clock in clocks.items()} == {
             FIRST_RESPONSE: RUNNING, RESOLUTION: RUNNING}
@@ -190,7 +190,7 @@ class TestReplay:
         clocks = clocks_replay(
             created_at=created, status_changes=changes, first_response_at=zurich(2026, 3, 2, 9),
             actions=POLICY, targets={FIRST_RESPONSE: MEDIUM_FIRST, RESOLUTION: MEDIUM_RESOLUTION},
-            at=zurich(2026, 3, 3, 10), calendar=calendar,
+            at=zurich(2026, 3, 3, 10), calendar=calendar, initial_status="open",
         )
         first, resolution = clocks[FIRST_RESPONSE], clocks[RESOLUTION]
         assert (first.state, first.consumed_seconds) == (MET, HOUR)
@@ -204,6 +204,7 @@ class TestReplay:
         clocks = clocks_replay(
             created_at=at, status_changes=[], first_response_at=None, actions=POLICY,
             targets={RESOLUTION: MEDIUM_RESOLUTION}, at=at, calendar=calendar,
+            initial_status="open",
         )
         assert list(clocks) == [RESOLUTION]
 
@@ -239,4 +240,8 @@ def test_pauses_never_count_and_running_time_always_does(
     if paused.consumed_seconds <= MEDIUM_RESOLUTION.seconds:
         # The stored instant and the verdict agree: breached exactly when stopped after it.
         assert (stopped.state == BREACHED) == (stop_at > resumed.due_at)
-    assert engine.clock_read(resumed, at=resumed.due_at, calendar=calendar).over is False
+    # At its due instant a clock is not over yet — unless it was already over its target
+    # when it resumed: then it is over from the resume on (its breach holds).
+    over_when_resumed = paused.consumed_seconds > MEDIUM_RESOLUTION.seconds
+    assert engine.clock_read(resumed, at=resumed.due_at, calendar=calendar).over is (
+        over_when_resumed)

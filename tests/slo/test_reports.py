@@ -10,6 +10,7 @@ import pytest
 
 from requests_app import services
 from requests_app.models import Request
+from requests_app.selectors.reports import ORGANISATION, report_breakdowns
 from slo.reports import report_period, slo_report
 from tests import factories
 
@@ -41,12 +42,15 @@ def test_restricted_to_the_given_requests_with_exact_medians(client_user, outsid
     for day, hours in ((2, 1), (3, 2)):  # Léman: 1 h, 2 h
         withdrawn(outsider, day, hours)
     at = zurich(2026, 3, 31, 12)
-    everything = slo_report(at=at, months=1, kinds=["resolution"], requests=Request.objects.all())
-    assert [(r.label, r.met, r.median_seconds) for r in everything.by_organisation] == [
+    everything = slo_report(at=at, months=1, kinds=["resolution"], requests=Request.objects.all(),
+                            breakdowns=report_breakdowns())
+    assert [(r.label, r.met, r.median_seconds)
+            for r in everything.rows_of(ORGANISATION)] == [
         ("Chocolats du Léman SA", 2, 1 * HOUR + HOUR // 2),  # even: mean of the middle two
         ("Horlogerie du Jura SA", 3, 2 * HOUR),  # odd: the middle one
     ]
     leman = Request.objects.filter(organisation__name="Chocolats du Léman SA")
-    only = slo_report(at=at, months=1, kinds=["resolution"], requests=leman)
-    assert [r.label for r in only.by_organisation] == ["Chocolats du Léman SA"]
+    only = slo_report(at=at, months=1, kinds=["resolution"], requests=leman,
+                      breakdowns=report_breakdowns())
+    assert [r.label for r in only.rows_of(ORGANISATION)] == ["Chocolats du Léman SA"]
     assert [(r.met, r.median_seconds) for r in only.by_month] == [(2, 1 * HOUR + HOUR // 2)]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from requests_app import services
+from requests_app.slo_inputs import slo_subject
 from slo import services as slo_services
 from slo.calendar import calendar_cache_clear
 from slo.display import clock_views_for
@@ -86,8 +87,8 @@ class TestWhichRequestsHaveClocks:
     def test_clocks_sync_is_idempotent(self, client_user) -> None:
         request = factories.make_request(client_user, at=at())
         before = list(SloClock.objects.filter(request=request).values())
-        slo_services.clocks_sync(request=request, at=at(1))
-        slo_services.clocks_sync(request=request, at=at(2))
+        slo_services.clocks_sync(subject=slo_subject(request), at=at(1))
+        slo_services.clocks_sync(subject=slo_subject(request), at=at(2))
         assert list(SloClock.objects.filter(request=request).values()) == before
 
 
