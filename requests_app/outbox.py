@@ -1,7 +1,7 @@
 """The outbox: e-mails are rows first, and leave only after the transaction that wrote them
 has committed.
 
-A row is written by ``notifications.queue_for_event`` in the transaction of its event and its
+A row is written by ``notifications.notify`` in the transaction of its event and its
 send task is published with ``transaction.on_commit``. The task claims the row under a row
 lock (``pending`` → ``sending``), sends it outside any transaction, then marks it ``sent``;
 a second delivery of the same task finds the row claimed or sent and does nothing. A failed

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404
 
 from portal.errors import SptError
 from requests_app import permissions
@@ -54,14 +52,3 @@ def refusal_on_form(error: SptError, form: forms.Form | None) -> bool:
         return False
     form.add_error(error.field if error.field in form.fields else None, error.message)
     return True
-
-
-def error_response(
-    request: HttpRequest, error: SptError, *, template: str = "partials/error_page.html"
-) -> HttpResponse:
-    """A refusal as a page with the message and the error's 4xx status; an invisible request
-    is a plain 404 so that nothing leaks."""
-    if isinstance(error, RequestNotFound):
-        raise Http404(error.message)
-    messages.error(request, error.message)
-    return render(request, template, {"error": error}, status=error.status)
