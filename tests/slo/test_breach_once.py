@@ -92,16 +92,23 @@ def test_a_breach_survives_a_pause_and_the_client_answer(client_user, team):
     assert not RequestEvent.objects.filter(request=r, kind=EventKind.SLO_BREACH_LIFTED).exists()
 
 
-def test_a_breach_survives_a_priority_raised(client_user, team):
-    """Haute opened Mon 08:00 (2 h for the first response: over from 10:00), breach recorded
-    10:05, priority Bloquante (30 min) at 10:30: still over, nothing recorded again."""
+def high_breached_then_reprioritised(client_user, team, priority: str):
+    """Haute opened Mon 08:00, its first-response breach recorded at 10:05, its priority
+    changed at 10:30."""
     with at(zurich(11, 8)):
         r = factories.make_request(client_user, priority_code="high", at=zurich(11, 8))
     assert sweep(zurich(11, 10, 5)).breaches == 1
     with at(zurich(11, 10, 30)):
         services.request_update_details(actor=team["frontdesk"], request=r,
-                                        priority=factories.priority("blocking"),
+                                        priority=factories.priority(priority),
                                         at=zurich(11, 10, 30))
+    return r
+
+
+def test_a_breach_survives_a_priority_raised(client_user, team):
+    """Haute opened Mon 08:00 (2 h for the first response: over from 10:00), breach recorded
+    10:05, priority Bloquante (30 min) at 10:30: still over, nothing recorded again."""
+    r = high_breached_then_reprioritised(client_user, team, "blocking")
     first = SloClock.objects.get(request=r, kind="first_response")
     assert first.breached_at is not None
     assert sweep(zurich(11, 10, 31)).breaches == 0
@@ -114,13 +121,7 @@ def test_a_breach_survives_a_priority_raised(client_user, team):
 def test_a_priority_lowered_after_a_breach_lifts_it_visibly(client, client_user, team):
     """Haute breached at 10:05, lowered to Basse (8 h) at 10:30: back under its target, the
     breach is lifted in the history; crossing the new target is a new breach."""
-    with at(zurich(11, 8)):
-        r = factories.make_request(client_user, priority_code="high", at=zurich(11, 8))
-    assert sweep(zurich(11, 10, 5)).breaches == 1
-    with at(zurich(11, 10, 30)):
-        services.request_update_details(actor=team["frontdesk"], request=r,
-                                        priority=factories.priority("low"),
-                                        at=zurich(11, 10, 30))
+    r = high_breached_then_reprioritised(client_user, team, "low")
     first = SloClock.objects.get(request=r, kind="first_response")
     assert first.breached_at is None
     lifted = RequestEvent.objects.get(request=r, kind=EventKind.SLO_BREACH_LIFTED)
