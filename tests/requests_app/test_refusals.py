@@ -212,3 +212,16 @@ def test_superuser_and_agents_still_see_everything(client_user, sales):
     for person in (admin, agent):
         services.comment_add(actor=person, request=r, body="Vu.", is_internal=True)
         services.comment_add(actor=person, request=licence, body="Vu.", is_internal=True)
+
+
+@pytest.mark.django_db
+def test_sales_gets_no_note_button_on_a_colleagues_licence(client, client_user, sales):
+    colleague = factories.make_agent(Role.SALES_ADMIN, username="sales2")
+    theirs = factories.make_licence(colleague, client_user)
+    client.force_login(sales)
+    html = client.get(f"/agent/requests/{theirs.key}/").content.decode()
+    assert 'value="public"' in html and 'value="internal"' not in html
+    response = client.post(f"/agent/requests/{theirs.key}/comment/",
+                           {"comment-body": "Note", "comment-visibility": "internal"})
+    assert response.status_code == 403
+    assert not theirs.comments.exists()
