@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install migrate demo messages lint bench clean
+.PHONY: run test install migrate demo messages lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("SPT Portal needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -35,6 +35,9 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
 
 bench: migrate
 	$(BIN)/python benchmarks/slo_bench.py

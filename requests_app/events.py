@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from requests_app.models import Attachment, Comment, EventKind, Request, Request
 from requests_app.workflow import action_label
 
 
-def _person(user: AbstractBaseUser | None) -> str:
+def _person(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
@@ -29,7 +29,7 @@ def _person(user: AbstractBaseUser | None) -> str:
 def _write(
     *,
     request: Request,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     kind: str,
     at: datetime | None = None,
     from_status: str = "",
@@ -52,8 +52,8 @@ def _write(
 
 
 def request_created(
-    *, request: Request, actor: AbstractBaseUser, at: datetime,
-    on_behalf_of: AbstractBaseUser | None = None, follows_up: Request | None = None,
+    *, request: Request, actor: User, at: datetime,
+    on_behalf_of: User | None = None, follows_up: Request | None = None,
 ) -> RequestEvent:
     payload: dict[str, Any] = {"type": request.request_type.name}
     if on_behalf_of is not None:
@@ -65,7 +65,7 @@ def request_created(
 
 
 def status_changed(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, transition: str,
+    *, request: Request, actor: User, at: datetime, transition: str,
     from_status: str, comment: Comment | None = None, rnd_reference: str = "",
 ) -> RequestEvent:
     """A workflow action (``transition``: its registry name) moved the request; a closing
@@ -81,7 +81,7 @@ def status_changed(
 
 
 def commented(
-    *, request: Request, actor: AbstractBaseUser, comment: Comment, by_back_office: bool,
+    *, request: Request, actor: User, comment: Comment, by_back_office: bool,
 ) -> RequestEvent:
     """A public comment or an internal note; ``by_back_office`` says whether the vendor's
     staff wrote it (who is told, and whether it is a first response)."""
@@ -94,7 +94,7 @@ def commented(
 
 
 def field_changed(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, field: str, label: str,
+    *, request: Request, actor: User, at: datetime, field: str, label: str,
     old: str, new: str,
 ) -> RequestEvent:
     return _write(request=request, actor=actor, kind=EventKind.FIELD_CHANGED, at=at,
@@ -102,8 +102,8 @@ def field_changed(
 
 
 def assigned(
-    *, request: Request, actor: AbstractBaseUser, at: datetime,
-    previous: AbstractBaseUser | None, assignee: AbstractBaseUser,
+    *, request: Request, actor: User, at: datetime,
+    previous: User | None, assignee: User,
 ) -> RequestEvent:
     return _write(request=request, actor=actor, kind=EventKind.ASSIGNED, at=at, payload={
         "old": _person(previous), "new": _person(assignee), "assignee_id": assignee.pk,
@@ -111,7 +111,7 @@ def assigned(
 
 
 def attachment_added(
-    *, request: Request, actor: AbstractBaseUser, attachment: Attachment,
+    *, request: Request, actor: User, attachment: Attachment,
     comment: Comment | None,
 ) -> RequestEvent:
     return _write(
@@ -123,7 +123,7 @@ def attachment_added(
 
 
 def participant_changed(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, user: AbstractBaseUser,
+    *, request: Request, actor: User, at: datetime, user: User,
     added: bool,
 ) -> RequestEvent:
     return _write(
@@ -134,7 +134,7 @@ def participant_changed(
 
 
 def mute_changed(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, muted: bool,
+    *, request: Request, actor: User, at: datetime, muted: bool,
 ) -> RequestEvent:
     """Shown only to the person concerned (their mailbox is nobody else's business)."""
     return _write(request=request, actor=actor, at=at,
@@ -143,14 +143,14 @@ def mute_changed(
 
 
 def confirmation_requested(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, comment: Comment | None,
+    *, request: Request, actor: User, at: datetime, comment: Comment | None,
 ) -> RequestEvent:
     return _write(request=request, actor=actor, kind=EventKind.CONFIRMATION_REQUESTED,
                   at=at, comment=comment)
 
 
 def resolution_answered(
-    *, request: Request, actor: AbstractBaseUser, at: datetime, confirmed: bool,
+    *, request: Request, actor: User, at: datetime, confirmed: bool,
     comment: Comment | None,
 ) -> RequestEvent:
     return _write(request=request, actor=actor, at=at, comment=comment,

@@ -33,11 +33,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -56,8 +55,22 @@ from requests_app.models import (
 from requests_app.permissions import BACK_OFFICE_ROLES, Role, is_back_office
 from requests_app.workflow import STATUS_MEANING, RequestStatus, Resolution
 
-User = get_user_model()
+# The user model (auth.User, not swapped): its class for the type checker, the swappable
+# lookup at run time.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
+else:
+    User = get_user_model()
 UserGroup = User.groups.through
+
+if TYPE_CHECKING:
+    class _RecipientFlags(TypedDict):
+        spt_muted: bool
+        spt_back_office: bool
+
+    # A person ``recipients_for`` chose, with the flags it annotates.
+    Recipient = WithAnnotations[User, _RecipientFlags]
 
 CLOCK_LABELS = {"first_response": _("Première réponse"), "resolution": _("Résolution")}
 
@@ -92,7 +105,7 @@ def _fixed(audience: Audience) -> Callable[[RequestEvent], Audience | None]:
     return lambda event: audience
 
 
-_SLO_AUDIENCE = {"assignee": True, "groups": (Role.DAILY,)}
+_SLO_AUDIENCE: dict[str, Any] = {"assignee": True, "groups": (Role.DAILY,)}
 
 # The table of DESIGN §6: every event kind has an audience rule here, or is history-only.
 AUDIENCES: dict[str, Callable[[RequestEvent], Audience | None]] = {
@@ -127,7 +140,7 @@ def _by_back_office(event: RequestEvent) -> bool:
     return event.actor is not None and is_back_office(event.actor)
 
 
-def recipients_for(event: RequestEvent, audience: Audience) -> list[AbstractBaseUser]:
+def recipients_for(event: RequestEvent, audience: Audience) -> list[Recipient]:
     """The people who get the e-mail, in one query whatever their number, each annotated
     with ``spt_muted`` and ``spt_back_office``."""
     request = event.request
@@ -161,7 +174,7 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[AbstractBase
     )
     if event.actor_id is not None:
         people = people.exclude(pk=event.actor_id)
-    chosen = []
+    chosen: list[Recipient] = []
     for person in people:
         person.spt_back_office = person.spt_back_office or person.is_superuser
         if event.is_internal and not person.spt_back_office:
@@ -174,7 +187,7 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[AbstractBase
     return chosen
 
 
-def _language_of(person: AbstractBaseUser) -> str:
+def _language_of(person: User) -> str:
     try:
         language = person.profile.language
     except Profile.DoesNotExist:
@@ -183,7 +196,7 @@ def _language_of(person: AbstractBaseUser) -> str:
     return language if language in available else settings.LANGUAGE_CODE
 
 
-def _name(person: AbstractBaseUser | None) -> str:
+def _name(person: User | None) -> str:
     if person is None:
         return ""
     return person.get_full_name() or person.get_username()

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
     from requests_app.models import Request
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 
 
 class Role:
@@ -39,7 +39,8 @@ def roles_of(user: AnyUser) -> frozenset[str]:
     cached = getattr(user, "_spt_roles", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._spt_roles = cached
+        # Cached on the object itself (no user type declares the attribute).
+        vars(user)["_spt_roles"] = cached
     return cached
 
 

@@ -30,7 +30,8 @@ class RequestStatus(models.TextChoices):
 
 S = RequestStatus
 
-STATUS_MEANING = {
+# Both keyed by status code: the template filters look them up with the plain string.
+STATUS_MEANING: dict[str, Promise] = {
     S.OPEN: _("La demande a été envoyée"),
     S.QUALIFIED: _("La demande a été réceptionnée et validée"),
     S.IN_PROGRESS: _("Nous travaillons à répondre à votre demande"),
@@ -40,7 +41,7 @@ STATUS_MEANING = {
     S.CLOSED: _("La demande a été traitée ou escaladée"),
 }
 
-EXPECTED_BY = {
+EXPECTED_BY: dict[str, str | Promise] = {
     S.OPEN: _("Customer Service (FrontDesk)"),
     S.QUALIFIED: _("Customer Service (Daily)"),
     S.IN_PROGRESS: _("Customer Service (ServiceDesk)"),
@@ -213,6 +214,9 @@ class RequestWorkflow(ConcurrentTransitionMixin, models.Model):
     status = FSMField(
         _("statut"), default=S.OPEN, choices=S.choices, protected=True, db_index=True
     )
+    # Fields of ``Request`` that the transitions set (declared for the type checker).
+    resolution: str
+    confirmation_state: str
 
     class Meta:
         abstract = True

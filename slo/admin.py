@@ -8,6 +8,7 @@ together, in the inline formset); cache invalidation follows from the models' si
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin
@@ -28,6 +29,9 @@ from slo.models import (
     Weekday,
     WorkingPeriod,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class WorkingPeriodForm(forms.ModelForm):
@@ -94,7 +98,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("working_periods")
 
     @admin.display(description=_("jours fériés"))
-    def holidays_source(self, calendar: BusinessCalendar) -> str:
+    def holidays_source(self, calendar: BusinessCalendar) -> StrOrPromise:
         return calendar.get_canton_display() if calendar.canton else _("fédéraux")
 
     @admin.display(description=_("heures par semaine"))

@@ -414,6 +414,7 @@ class WorkingCalendar:
             return (), 0, day_start, day_end
         offset_start = self._offset_at(day_start)
         offset_end = self._offset_at(day_end - 1)
+        segments: tuple[tuple[int, int, int], ...]
         if offset_start == offset_end:
             segments = ((day_start, day_end, offset_start),)
         else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
@@ -204,7 +205,7 @@ def nearest_clock(views: list[ClockView]) -> ClockView | None:
     used), else the last to stop (the verdict)."""
     running = [view for view in views if view.is_running and view.due_at is not None]
     if running:
-        return min(running, key=lambda view: view.due_at)
+        return min(running, key=lambda view: cast(datetime, view.due_at))  # None filtered out
     paused = [view for view in views if view.is_paused]
     if paused:
         return max(paused, key=lambda view: view.share_used)

@@ -201,7 +201,7 @@ class Median(Aggregate):
 def _rows(clocks: QuerySet, name: str, group: Any, label: Any, ordering: list[Any]
           ) -> list[ReportRow]:
     annotations = {"group": group} if label is None else {"group": group, "group_label": label}
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "met": Count("pk", filter=Q(state=engine.MET)),
         "breached": Count("pk", filter=Q(state=engine.BREACHED)),
     }

@@ -324,7 +324,8 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
 def recompute_schedule() -> None:
     """Recompute the open clocks after the current transaction commits (once per
     transaction, however many configuration rows it changes)."""
-    if any(callback is _recompute_enqueue for _, callback, _ in connection.run_on_commit):
+    # Django keeps (savepoint ids, callback, robust) triples; the stubs still say pairs.
+    if any(callback is _recompute_enqueue for _, callback, _ in connection.run_on_commit):  # type: ignore[misc]
         return
     transaction.on_commit(_recompute_enqueue)
 

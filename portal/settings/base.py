@@ -7,6 +7,7 @@ broker on the file system (no server), e-mails written as files under ``var/mail
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -103,6 +104,9 @@ TEMPLATES = [
     },
 ]
 
+# dj_database_url's config (a TypedDict, NAME a str) or the embedded SQLite default, whose
+# NAME is a Path (Django takes either).
+DATABASES: dict[str, Any]
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:

@@ -7,13 +7,13 @@ transition needs) is enforced again by the services, which have the last word.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import permissions
@@ -24,15 +24,21 @@ from requests_app.selectors.queues import SORTS
 from requests_app.services.bulk import BULK_ASSIGN
 from requests_app.workflow import BULK_TRANSITIONS, TRANSITIONS, RequestStatus, action_label
 
-User = get_user_model()
+# The user model (auth.User, not swapped): its class for the type checker, the swappable
+# lookup at run time.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+else:
+    User = get_user_model()
 
 
-def person_name(user: AbstractBaseUser) -> str:
+def person_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
 class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return person_name(obj)
 
 
@@ -48,7 +54,7 @@ def back_office_people() -> QuerySet:
     ).order_by("last_name", "first_name", "username").distinct()
 
 
-def request_types_for(user: AbstractBaseUser, current: RequestType | None = None) -> QuerySet:
+def request_types_for(user: User, current: RequestType | None = None) -> QuerySet:
     """The types an agent may give a request: those a client may open and the current one;
     sales administration also Licence (the service refuses anything else anyway)."""
     allowed = Q(is_active=True)
@@ -93,7 +99,7 @@ class TransitionForm(forms.Form):
 
 def _text(label: Any, *, required: bool = True, help_text: Any = "", rows: int = 4,
           internal: bool = False) -> forms.CharField:
-    attrs = {"rows": rows}
+    attrs: dict[str, int | str] = {"rows": rows}
     if internal:
         attrs["class"] = "internal-note-input"
     return forms.CharField(
@@ -121,7 +127,7 @@ class QualifyForm(TransitionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request_obj = self.request_obj
-        self.fields["request_type"].queryset = request_types_for(
+        cast(forms.ModelChoiceField, self.fields["request_type"]).queryset = request_types_for(
             self.user, getattr(request_obj, "request_type", None)
         )
         if request_obj is not None and not self.is_bound:
@@ -138,15 +144,17 @@ class AssigneeMixin:
     """Daily assigns any ServiceDesk agent; a ServiceDesk agent can only take the request
     themselves, so for them the choice is fixed."""
 
-    def setup_assignee(self, user: AbstractBaseUser, request_obj: Any) -> None:
-        field = self.fields["assignee"]
+    fields: dict[str, forms.Field]  # the form's this is mixed into
+
+    def setup_assignee(self, user: User, request_obj: Any) -> None:
+        field = cast(forms.ModelChoiceField, self.fields["assignee"])
         if permissions.has_role(user, Role.DAILY):
             field.queryset = servicedesk_agents()
             if request_obj is not None and request_obj.assignee_id:
                 field.initial = request_obj.assignee_id
         else:
-            field.queryset = User.objects.filter(pk=getattr(user, "pk", None))
-            field.initial = getattr(user, "pk", None)
+            field.queryset = User.objects.filter(pk=user.pk)
+            field.initial = user.pk
             field.widget = forms.HiddenInput()
             self.takes_it_themselves = True
 
@@ -249,6 +257,7 @@ class AgentCommentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not data.get("body") and not data.get("attachments"):
             self.add_error("body", _("Écrivez un commentaire ou joignez un fichier."))
         return data
@@ -280,7 +289,9 @@ class DetailsForm(forms.Form):
     def __init__(self, *args: Any, request_obj: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "details")
         super().__init__(*args, **kwargs)
-        self.fields["request_type"].queryset = request_types_for(user, request_obj.request_type)
+        cast(forms.ModelChoiceField, self.fields["request_type"]).queryset = request_types_for(
+            user, request_obj.request_type
+        )
         if not self.is_bound:
             self.initial.update({
                 "request_type": request_obj.request_type_id,
@@ -341,7 +352,7 @@ class QueueFilterForm(forms.Form):
         self.fields["sort"].initial = default_sort
         self.default_sort = default_sort
         people = [(str(user.pk), person_name(user)) for user in back_office_people()]
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Personne (non assignée)")),
             *people,
         ]
@@ -379,8 +390,8 @@ class RequestRefsWidget(forms.Widget):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
         return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
 
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        return ""
+    def render(self, *args: Any, **kwargs: Any) -> SafeString:
+        return SafeString("")
 
 
 class RequestRefsField(forms.Field):
@@ -431,24 +442,25 @@ class BulkActionForm(forms.Form):
     rnd_reference = forms.CharField(label=_("Référence R&D"), required=False,
                                     max_length=100)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         roles = permissions.roles_of(user)
-        actions = [("", _("— choisir une action —"))]
+        actions: list[tuple[str, StrOrPromise]] = [("", _("— choisir une action —"))]
         if permissions.may_assign(user):
             actions.append((BULK_ASSIGN, _("Assigner / réassigner")))
         # The registry's roles; actions for a person (the assignee) are offered to everyone.
         actions += [(name, action_label(name)) for name in BULK_TRANSITIONS
                     if not TRANSITIONS[name].roles or TRANSITIONS[name].roles & roles]
-        self.fields["action"].choices = actions
-        self.fields["assignee"].queryset = (
+        cast(forms.ChoiceField, self.fields["action"]).choices = actions
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = (
             servicedesk_agents() if permissions.has_role(user, Role.DAILY)
-            else User.objects.filter(pk=getattr(user, "pk", None))
+            else User.objects.filter(pk=user.pk)
         )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         action = data.get("action")
         if action in (BULK_ASSIGN, "start") and not data.get("assignee"):
             if permissions.has_role(self.user, Role.SERVICEDESK) and not permissions.has_role(
@@ -491,7 +503,7 @@ class CheckboxGroup(forms.CheckboxSelectMultiple):
 class ReporterChoiceField(forms.ModelChoiceField):
     """Client contacts grouped by organisation (an <optgroup> each)."""
 
-    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+    def label_from_instance(self, obj: User) -> str:
         return person_name(obj)
 
 
@@ -530,15 +542,17 @@ class LicenceForm(forms.Form):
             .select_related("profile__organisation")
             .order_by("profile__organisation__name", "last_name", "first_name", "username")
         )
-        self.fields["reporter"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["reporter"]).queryset = User.objects.filter(
             is_active=True, profile__organisation__is_active=True
         )
         groups: dict[str, list[tuple[int, str]]] = {}
         for user in contacts:
-            groups.setdefault(user.profile.organisation.name, []).append(
-                (user.pk, person_name(user))
-            )
-        self.fields["reporter"].choices = [("", _("— choisir —")), *groups.items()]
+            organisation = user.profile.organisation
+            assert organisation is not None  # contacts of an active organisation only
+            groups.setdefault(organisation.name, []).append((user.pk, person_name(user)))
+        cast(forms.ChoiceField, self.fields["reporter"]).choices = [
+            ("", _("— choisir —")), *groups.items()
+        ]
         self._contact_organisation = {
             user.pk: user.profile.organisation_id for user in contacts
         }
@@ -554,6 +568,7 @@ class LicenceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         organisation, reporter = data.get("organisation"), data.get("reporter")
         if organisation and reporter and (
             self._contact_organisation.get(reporter.pk) != organisation.pk

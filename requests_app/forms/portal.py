@@ -4,7 +4,7 @@ answer a confirmation) are the services' to enforce."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -116,7 +116,9 @@ class RequestFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].queryset = portal_selectors.request_type_list()
+        cast(forms.ModelChoiceField, self.fields["type"]).queryset = (
+            portal_selectors.request_type_list()
+        )
 
     def filters(self) -> portal_selectors.RequestFilters:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -207,9 +209,11 @@ class RequestCreateForm(forms.Form):
             if name not in own:
                 del self.fields[name]
         priorities = Priority.objects.order_by("rank")
-        self.fields["priority"].queryset = priorities
+        cast(forms.ModelChoiceField, self.fields["priority"]).queryset = priorities
         if "module" in self.fields:
-            self.fields["module"].queryset = ErpModule.objects.filter(is_active=True)
+            cast(forms.ModelChoiceField, self.fields["module"]).queryset = (
+                ErpModule.objects.filter(is_active=True)
+            )
         if not self.is_bound:
             self.initial.setdefault("priority", priorities.filter(code="medium").first())
 
@@ -249,6 +253,7 @@ class CommentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not (data.get("body") or "").strip() and not data.get("attachments") and (
             "attachments" not in self.errors
         ):
@@ -295,7 +300,7 @@ class ParticipantAddForm(forms.Form):
 
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = colleagues
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = colleagues
 
 
 class ParticipantRemoveForm(forms.Form):
@@ -306,4 +311,4 @@ class ParticipantRemoveForm(forms.Form):
 
     def __init__(self, *args: Any, participants: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = participants
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = participants

@@ -4,9 +4,9 @@ every list, page, attachment, export and count goes through it."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from requests_app.models import (
     RequestType,
 )
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 _KEY_RE = re.compile(rf"^(?:{KEY_PREFIX})?(\d{{1,9}})$", re.IGNORECASE)
 
 
@@ -38,14 +38,16 @@ def request_visible_q(user: AnyUser) -> Q:
     """
     if permissions.sees_every_request(user):
         return Q()
-    if not getattr(user, "is_authenticated", False):
+    # (An AnonymousUser is never authenticated; isinstance tells the type checker so.)
+    if isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     if permissions.is_sales_admin(user):
         sales_managed = RequestType.objects.filter(client_can_open=False).values("pk")
         return Q(request_type_id__in=sales_managed) | Q(created_by_id=user.pk)
-    own = Q(reporter_id=user.pk) | Exists(
+    # A Q (Django combines a Q with any conditional expression; the stubs only know Q | Q).
+    own = cast(Q, Q(reporter_id=user.pk) | Exists(
         Participant.objects.filter(request_id=OuterRef("pk"), user_id=user.pk)
-    )
+    ))
     organisation_id = permissions.organisation_id_of(user)
     if organisation_id is not None:
         own |= Q(organisation_id=organisation_id, shared_with_organisation=True)
@@ -152,4 +154,6 @@ def participant_list(request: Request) -> QuerySet[Participant]:
 
 
 def is_muted(user: AnyUser, request: Request) -> bool:
+    if user.pk is None:  # AnonymousUser: no mute of theirs
+        return False
     return NotificationMute.objects.filter(request=request, user_id=user.pk).exists()

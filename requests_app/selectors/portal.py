@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -35,8 +36,13 @@ from requests_app.selectors.access import (
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 from slo import display as slo_display
 
-AnyUser = AbstractBaseUser | AnonymousUser
-User = get_user_model()
+# The user model (auth.User, not swapped): its class for the type checker, the swappable
+# lookup at run time.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
+AnyUser = User | AnonymousUser
 
 # --- the list ("Mes demandes") -------------------------------------------------------------------
 
@@ -75,7 +81,7 @@ def _search_q(text: str) -> Q:
     return condition
 
 
-def _scope_q(user: AnyUser, scope: str) -> Q:
+def _scope_q(user: User, scope: str) -> Q | Exists:
     participating = Exists(
         Participant.objects.filter(request_id=OuterRef("pk"), user_id=user.pk)
     )
@@ -84,11 +90,12 @@ def _scope_q(user: AnyUser, scope: str) -> Q:
     if scope == SCOPE_PARTICIPATING:
         return participating
     if scope == SCOPE_COLLEAGUES:
-        return ~Q(reporter_id=user.pk) & ~participating
+        # A Q (Django combines a Q with any conditional expression; the stubs only know Q & Q).
+        return cast(Q, ~Q(reporter_id=user.pk) & ~participating)
     return Q()
 
 
-def _filtered(user: AnyUser, filters: RequestFilters, *, by_status: bool) -> QuerySet[Request]:
+def _filtered(user: User, filters: RequestFilters, *, by_status: bool) -> QuerySet[Request]:
     requests = request_list_visible_to(user).filter(_scope_q(user, filters.scope))
     if filters.type_code:
         requests = requests.filter(request_type__code=filters.type_code)
@@ -104,7 +111,7 @@ def _filtered(user: AnyUser, filters: RequestFilters, *, by_status: bool) -> Que
     return requests
 
 
-def portal_request_list(user: AnyUser, filters: RequestFilters) -> QuerySet[Request]:
+def portal_request_list(user: User, filters: RequestFilters) -> QuerySet[Request]:
     """The client's requests matching ``filters``, with what a row shows already joined."""
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     return (
@@ -114,7 +121,7 @@ def portal_request_list(user: AnyUser, filters: RequestFilters) -> QuerySet[Requ
     )
 
 
-def portal_status_counts(user: AnyUser, filters: RequestFilters) -> dict[str, int]:
+def portal_status_counts(user: User, filters: RequestFilters) -> dict[str, int]:
     """How many requests per status under the other filters (search, type, scope), in one
     grouped query; statuses with none are absent."""
     rows = (
@@ -222,12 +229,13 @@ def timeline_entries(
     comment once, its attachments beside it, and never an internal comment for a client even
     when a public line refers to it (a status change that carried an internal note)."""
     back_office = permissions.is_back_office(user)
-    by_comment: dict[int, list[Attachment]] = defaultdict(list)
+    # Both looked up with an event's comment id, which may be None.
+    by_comment: dict[int | None, list[Attachment]] = defaultdict(list)
     for attachment in attachments:
         if attachment.comment_id is not None:
             by_comment[attachment.comment_id].append(attachment)
     entries = []
-    shown_comments: set[int] = set()
+    shown_comments: set[int | None] = set()
     # Oldest first, so that a comment is attached to the line that introduced it.
     for event in reversed(list(request_timeline(user, request))):
         comment = event.comment

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -25,7 +25,7 @@ from requests_app.selectors.access import parse_request_key, request_list_visibl
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 from slo.display import annotate_slo
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 S = RequestStatus
 
 RECENTLY_CLOSED_DAYS = 14

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from requests_app.models import Request
 from requests_app.rules import closed_refusal, stale_refusal
@@ -14,7 +14,7 @@ from requests_app.selectors import request_get_for_update
 
 
 def request_for_change(
-    actor: AbstractBaseUser, request: Request | int, *, expected_status: str | None = None,
+    actor: User, request: Request | int, *, expected_status: str | None = None,
     closed_allowed: bool = False,
 ) -> Request:
     """The first step of every write service, inside its transaction: the request as it is
@@ -40,7 +40,7 @@ def refuse_if_stale(request: Request, expected_status: str | None) -> None:
         raise refusal
 
 
-def touch(request: Request, *, actor: AbstractBaseUser | None, at: datetime) -> None:
+def touch(request: Request, *, actor: User | None, at: datetime) -> None:
     """Record who modified the request last (seed element 10) without a full save."""
     Request.objects.filter(pk=request.pk).update(updated_at=at, updated_by=actor)
     request.updated_at = at

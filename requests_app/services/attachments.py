@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
                 % {"name": name or "?", "types": ", ".join(sorted(allowed))},
                 field="attachments",
             )
+        assert upload.size is not None  # every upload handler (and SimpleUploadedFile) sets it
         if upload.size > settings.ATTACHMENT_MAX_BYTES:
             raise InvalidInput(
                 _("« %(name)s » dépasse la taille maximale de %(max)d Mo.")
@@ -51,7 +52,7 @@ def attachments_validate(files: Iterable[UploadedFile]) -> list[UploadedFile]:
 def attachments_store(
     *,
     request: Request,
-    actor: AbstractBaseUser,
+    actor: User,
     files: Iterable[UploadedFile],
     comment: Comment | None = None,
     is_internal: bool = False,
@@ -62,6 +63,7 @@ def attachments_store(
     at = at or timezone.now()
     stored = []
     for upload in attachments_validate(files):
+        assert upload.name is not None and upload.size is not None  # checked by the validation
         name = PurePath(upload.name).name[:255]
         attachment = Attachment(
             request=request,

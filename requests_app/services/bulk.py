@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from portal.errors import SptError
 from requests_app.exceptions import RequestNotFound
@@ -26,7 +26,7 @@ class BulkResult:
 
 
 def requests_bulk_apply(
-    *, actor: AbstractBaseUser, refs: Iterable[tuple[int, str]], action: str,
+    *, actor: User, refs: Iterable[tuple[int, str]], action: str,
     params: dict[str, Any],
 ) -> BulkResult:
     """``refs``: (number, status the row showed). ``action``: ``BULK_ASSIGN`` or a

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ from requests_app.workflow import ConfirmationState, RequestStatus
 
 def comment_add(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     request: Request | int,
     body: str,
     is_internal: bool = False,
@@ -71,7 +71,7 @@ def comment_add(
     return comment
 
 
-def _pending_confirmation(request: Request, actor: AbstractBaseUser) -> None:
+def _pending_confirmation(request: Request, actor: User) -> None:
     if not permissions.may_answer_as_customer(request, actor):
         raise PermissionDenied(
             _("Seuls le demandeur et les participants répondent à la demande de confirmation.")
@@ -84,7 +84,7 @@ def _pending_confirmation(request: Request, actor: AbstractBaseUser) -> None:
 
 
 def resolution_confirm(
-    *, actor: AbstractBaseUser, request: Request | int, body: str = "",
+    *, actor: User, request: Request | int, body: str = "",
     at: datetime | None = None,
 ) -> Request:
     """"Confirmer la résolution": the assignee is told to close; the request stays with
@@ -107,7 +107,7 @@ def resolution_confirm(
 
 
 def resolution_deny(
-    *, actor: AbstractBaseUser, request: Request | int, body: str,
+    *, actor: User, request: Request | int, body: str,
     attachments: Iterable[UploadedFile] = (), at: datetime | None = None,
 ) -> Request:
     """"La solution ne convient pas": a comment is required; back to En cours, the clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,12 +15,12 @@ from requests_app.models import NotificationMute, Participant, Request
 from requests_app.services._common import request_for_change
 
 
-def _name(user: AbstractBaseUser) -> str:
+def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
 def participant_add(
-    *, actor: AbstractBaseUser, request: Request | int, user: AbstractBaseUser,
+    *, actor: User, request: Request | int, user: User,
     at: datetime | None = None,
 ) -> Participant:
     """The reporter (or the back office) adds a colleague of the request's organisation."""
@@ -49,7 +49,7 @@ def participant_add(
 
 
 def participant_remove(
-    *, actor: AbstractBaseUser, request: Request | int, user: AbstractBaseUser,
+    *, actor: User, request: Request | int, user: User,
     at: datetime | None = None,
 ) -> None:
     """The reporter or the back office removes a participant; a participant may leave."""
@@ -67,7 +67,7 @@ def participant_remove(
 
 
 def notifications_mute_set(
-    *, actor: AbstractBaseUser, request: Request | int, muted: bool,
+    *, actor: User, request: Request | int, muted: bool,
     at: datetime | None = None,
 ) -> bool:
     """"Désactiver les notifications pour cette demande" and back. Allowed on a closed

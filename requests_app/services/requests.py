@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +28,12 @@ from requests_app.services._common import request_for_change
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.slo_inputs import clocks_follow
 
-User = get_user_model()
+# The user model (auth.User, not swapped): its class for the type checker, the swappable
+# lookup at run time.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 
 
 def _next_number() -> int:
@@ -40,9 +44,9 @@ def _next_number() -> int:
 
 
 def _resolve_reporter(
-    *, actor: AbstractBaseUser, organisation: Organisation | None,
-    reporter: AbstractBaseUser | None,
-) -> tuple[Organisation, AbstractBaseUser]:
+    *, actor: User, organisation: Organisation | None,
+    reporter: User | None,
+) -> tuple[Organisation, User]:
     if not permissions.is_back_office(actor):
         organisation_id = permissions.organisation_id_of(actor)
         if organisation_id is None:
@@ -69,13 +73,13 @@ def _resolve_reporter(
 
 def request_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     request_type: RequestType,
     title: str,
     description: str,
     priority: Priority,
     organisation: Organisation | None = None,
-    reporter: AbstractBaseUser | None = None,
+    reporter: User | None = None,
     shared_with_organisation: bool = True,
     module: ErpModule | None = None,
     version: str = "",
@@ -162,7 +166,7 @@ def _display(request: Request, field: str) -> str:
 
 
 def details_apply(
-    request: Request, *, actor: AbstractBaseUser, at: datetime, changes: dict[str, Any]
+    request: Request, *, actor: User, at: datetime, changes: dict[str, Any]
 ) -> list[str]:
     """Set the given detail fields on a locked request and record each real change.
     Returns the names of the fields that changed; the caller saves."""
@@ -190,7 +194,7 @@ def details_apply(
 
 def request_update_details(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     request: Request,
     at: datetime | None = None,
     **changes: Any,
@@ -225,7 +229,7 @@ def request_update_details(
 # Who may assign, and when, is ``rules.assignment_refusal``; whom, below.
 
 
-def assignee_validate(assignee: AbstractBaseUser | None) -> AbstractBaseUser:
+def assignee_validate(assignee: User | None) -> User:
     if assignee is None:
         raise InvalidInput(_("Choisissez la personne qui prend en charge la demande."),
                            field="assignee")
@@ -241,7 +245,7 @@ def assignee_validate(assignee: AbstractBaseUser | None) -> AbstractBaseUser:
 
 
 def assignment_apply(
-    request: Request, *, actor: AbstractBaseUser, assignee: AbstractBaseUser | None,
+    request: Request, *, actor: User, assignee: User | None,
     at: datetime,
 ) -> bool:
     """Daily assigns anyone of ServiceDesk; a ServiceDesk agent only takes it themselves.
@@ -261,7 +265,7 @@ def assignment_apply(
 
 
 def request_assign(
-    *, actor: AbstractBaseUser, request: Request | int, assignee: AbstractBaseUser | None,
+    *, actor: User, request: Request | int, assignee: User | None,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """Reassign a request that is being processed (``assignment_refusal`` says when)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +37,7 @@ def customer_reply_deadline(since: datetime) -> datetime:
     return default_calendar().add_business_days(since, settings.CUSTOMER_WAIT_BUSINESS_DAYS)
 
 
-def transition_allowed(request: Request, name: str, actor: AbstractBaseUser) -> bool:
+def transition_allowed(request: Request, name: str, actor: User) -> bool:
     """Whether the button for ``name`` belongs on this person's page (read-only check)."""
     return transition_refusal(request, name, actor) is None
 
@@ -53,7 +53,7 @@ def _text(name: str, value: str | None) -> str:
 
 def _fire(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     request: Request | int,
     name: str,
     expected_status: str | None,
@@ -118,7 +118,7 @@ def _status_entered(request: Request, *, from_status: str, at: datetime) -> None
 
 
 def request_qualify(
-    *, actor: AbstractBaseUser, request: Request, request_type: RequestType,
+    *, actor: User, request: Request, request_type: RequestType,
     priority: Priority, module: ErpModule | None, version: str, environment: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
@@ -149,7 +149,7 @@ def request_qualify(
 
 
 def request_close_without_follow_up(
-    *, actor: AbstractBaseUser, request: Request, comment: str,
+    *, actor: User, request: Request, comment: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """FrontDesk closes a duplicate or out-of-scope request, telling the client why."""
@@ -158,7 +158,7 @@ def request_close_without_follow_up(
 
 
 def request_start(
-    *, actor: AbstractBaseUser, request: Request, assignee: AbstractBaseUser | None,
+    *, actor: User, request: Request, assignee: User | None,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """Daily assigns a ServiceDesk agent, or a ServiceDesk agent takes the request."""
@@ -172,7 +172,7 @@ def request_start(
 
 
 def request_escalate_to_expert(
-    *, actor: AbstractBaseUser, request: Request, note: str,
+    *, actor: User, request: Request, note: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     return _fire(actor=actor, request=request, name="escalate_to_expert",
@@ -180,7 +180,7 @@ def request_escalate_to_expert(
 
 
 def request_return_to_service_desk(
-    *, actor: AbstractBaseUser, request: Request, comment: str, internal: bool = True,
+    *, actor: User, request: Request, comment: str, internal: bool = True,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     return _fire(actor=actor, request=request, name="return_to_service_desk",
@@ -189,7 +189,7 @@ def request_return_to_service_desk(
 
 
 def request_send_to_rnd(
-    *, actor: AbstractBaseUser, request: Request, rnd_reference: str, comment: str = "",
+    *, actor: User, request: Request, rnd_reference: str, comment: str = "",
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     reference = (rnd_reference or "").strip()
@@ -205,7 +205,7 @@ def request_send_to_rnd(
 
 
 def request_fix_available(
-    *, actor: AbstractBaseUser, request: Request, comment: str, internal: bool = True,
+    *, actor: User, request: Request, comment: str, internal: bool = True,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     return _fire(actor=actor, request=request, name="fix_available",
@@ -214,7 +214,7 @@ def request_fix_available(
 
 
 def request_ask_customer(
-    *, actor: AbstractBaseUser, request: Request, question: str,
+    *, actor: User, request: Request, question: str,
     attachments: Iterable[UploadedFile] = (),
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
@@ -224,7 +224,7 @@ def request_ask_customer(
 
 
 def request_propose_resolution(
-    *, actor: AbstractBaseUser, request: Request, resolution: str,
+    *, actor: User, request: Request, resolution: str,
     attachments: Iterable[UploadedFile] = (),
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
@@ -235,7 +235,7 @@ def request_propose_resolution(
 
 
 def request_close(
-    *, actor: AbstractBaseUser, request: Request, comment: str = "",
+    *, actor: User, request: Request, comment: str = "",
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """The assignee closes once the client has confirmed the resolution."""
@@ -244,7 +244,7 @@ def request_close(
 
 
 def request_close_without_answer(
-    *, actor: AbstractBaseUser, request: Request, comment: str,
+    *, actor: User, request: Request, comment: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     return _fire(actor=actor, request=request, name="close_without_answer",
@@ -252,7 +252,7 @@ def request_close_without_answer(
 
 
 def request_close_escalated(
-    *, actor: AbstractBaseUser, request: Request, reason: str,
+    *, actor: User, request: Request, reason: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     return _fire(actor=actor, request=request, name="close_escalated",
@@ -260,7 +260,7 @@ def request_close_escalated(
 
 
 def request_withdraw(
-    *, actor: AbstractBaseUser, request: Request, reason: str,
+    *, actor: User, request: Request, reason: str,
     expected_status: str | None = None, at: datetime | None = None,
 ) -> Request:
     """The reporter withdraws their request ("Retirer ma demande")."""
@@ -269,7 +269,7 @@ def request_withdraw(
 
 
 def customer_reply_fire(
-    *, actor: AbstractBaseUser, request: Request, comment: Comment, at: datetime,
+    *, actor: User, request: Request, comment: Comment, at: datetime,
     denied: bool = False,
 ) -> None:
     """The automatic move back to En cours when the client answers; called by the comment

@@ -112,7 +112,7 @@ def detail_items(request: Any) -> list[tuple[str, Any]]:
             if value not in (None, "")]
 
 
-_VARIANTS = {
+_VARIANTS: dict[str, str] = {
     EventKind.COMMENTED: "comment",
     EventKind.INTERNAL_NOTE: "internal",
     EventKind.STATUS_CHANGED: "status",

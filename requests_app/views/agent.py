@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,11 @@ from requests_app.rules import stale_refusal, transition_refusal
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors import queues
 from requests_app.selectors.agent_page import agent_page_offer
-from requests_app.views.mixins import BackOfficeRequiredMixin, refusal_on_form
+from requests_app.views.mixins import (
+    AuthenticatedHttpRequest,
+    BackOfficeRequiredMixin,
+    refusal_on_form,
+)
 from requests_app.workflow import TRANSITIONS, action_label
 from slo.display import clock_views_for
 
@@ -76,14 +81,16 @@ class QueueView(AgentPageMixin, ListView):
     """/agent/queues/<queue>/: a queue, filtered, sorted (nearest SLO due time by default),
     paginated, with bulk actions."""
 
+    request: AuthenticatedHttpRequest  # behind BackOfficeRequiredMixin
     template_name = "agent/queues/queue.html"
     context_object_name = "requests"
     paginate_by = 50
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.queue = queues.queue_get(kwargs["queue"])
-        if self.queue is None:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        queue = queues.queue_get(kwargs["queue"])
+        if queue is None:
             raise Http404(_("File d'attente inconnue."))
+        self.queue = queue
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -121,7 +128,7 @@ class QueueBulkView(QueueView):
 
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = BulkActionForm(request.POST, user=request.user, prefix="bulk")
         if not form.is_valid():
             return self._invalid(form)
@@ -253,6 +260,7 @@ class AgentActionView(RequestPageMixin, View):
     one form, call one service, redirect to the page with a message; or show the page again
     with the reason and the error's 4xx. Subclasses say which form and which service."""
 
+    request: AuthenticatedHttpRequest  # behind BackOfficeRequiredMixin
     http_method_names = ["post"]
     bound_key = ""
     anchor = ""

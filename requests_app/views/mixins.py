@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.http import Http404
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest
 
 from portal.errors import SptError
 from requests_app import permissions
 from requests_app.exceptions import InvalidInput, RequestNotFound
 
 
+class AuthenticatedHttpRequest(HttpRequest):
+    """The type of a request to a page that requires login (the mixins below,
+    ``@login_required``): its user is signed in, never ``AnonymousUser``. For annotations
+    only; Django builds the requests.
+
+    The mixins themselves keep Django's ``request: HttpRequest`` (the type checker wants the
+    bases of a view to agree on it); a view behind one of them may narrow it to this type."""
+
+    user: User
+
+
 class ClientRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Customer pages: a client of an organisation."""
 
+    request: HttpRequest
     raise_exception = False
 
     def test_func(self) -> bool:
@@ -23,16 +36,22 @@ class ClientRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 class BackOfficeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
     """Back-office pages: agents, sales administration, administrators."""
 
+    request: HttpRequest
+
     def test_func(self) -> bool:
         return permissions.is_back_office(self.request.user)
 
 
 class AgentRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    request: HttpRequest
+
     def test_func(self) -> bool:
         return permissions.is_agent(self.request.user)
 
 
 class SalesAdminRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    request: HttpRequest
+
     def test_func(self) -> bool:
         return permissions.is_sales_admin(self.request.user)
 

@@ -25,7 +25,11 @@ from requests_app.exceptions import RequestNotFound
 from requests_app.forms import portal as portal_forms
 from requests_app.models import Request
 from requests_app.selectors import portal as portal_selectors
-from requests_app.views.mixins import ClientRequiredMixin, refusal_on_form
+from requests_app.views.mixins import (
+    AuthenticatedHttpRequest,
+    ClientRequiredMixin,
+    refusal_on_form,
+)
 from requests_app.workflow import RequestStatus
 
 PAGE_SIZE = 25
@@ -52,7 +56,7 @@ class RequestListView(ClientRequiredMixin, View):
 
     template_name = "portal/requests/list.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = portal_forms.RequestFilterForm(request.GET or None)
         status = 200
         if form.is_bound and not form.is_valid():
@@ -155,7 +159,7 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
         form = portal_forms.RequestCreateForm(request_type=request_type)
         return self._render(form, follows_up)
 
-    def post(self, request: HttpRequest, type_code: str) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, type_code: str) -> HttpResponse:
         try:
             request_type, follows_up = self._prepare(type_code)
         except RequestNotFound as error:
@@ -234,7 +238,9 @@ def render_request_page(request: HttpRequest, key: str, *, status: int = 200,
         if page_forms.get(_FORM_SLOTS.get(prefix, "")) is not form:
             for errors in form.errors.values():
                 for message in errors:
-                    messages.error(request, message)
+                    # An ErrorList yields its messages (its __getitem__ unwraps each
+                    # ValidationError); the stubs type the items as the ValidationErrors.
+                    messages.error(request, message)  # type: ignore[arg-type]
     context = {
         "page": page,
         "req": r,
@@ -253,6 +259,7 @@ class RequestActionView(ClientRequiredMixin, View):
     """A POST-only action of the request page: validate one form, call one service, redirect
     back to the page with a message; or show the page again with the reason and a 4xx."""
 
+    request: AuthenticatedHttpRequest  # behind ClientRequiredMixin
     form_class: type[forms.Form] | None = None
     prefix = ""
     anchor = ""

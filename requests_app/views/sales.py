@@ -17,7 +17,11 @@ from requests_app import services
 from requests_app.forms.agent import LicenceForm, person_name
 from requests_app.models import RequestType
 from requests_app.views.agent import AgentPageMixin
-from requests_app.views.mixins import SalesAdminRequiredMixin, refusal_on_form
+from requests_app.views.mixins import (
+    AuthenticatedHttpRequest,
+    SalesAdminRequiredMixin,
+    refusal_on_form,
+)
 
 LICENCE_TYPE_CODE = "licence"
 
@@ -35,7 +39,7 @@ class LicenceCreateView(SalesAdminRequiredMixin, AgentPageMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.render_form(LicenceForm())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = LicenceForm(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)

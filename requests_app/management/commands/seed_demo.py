@@ -7,6 +7,7 @@ history and SLO clocks are what real use would give.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +20,12 @@ from requests_app import services
 from requests_app.models import ErpModule, Organisation, Priority, Profile, Request, RequestType
 from requests_app.permissions import Role
 
-User = get_user_model()
+# The user model (auth.User, not swapped): its class for the type checker, the swappable
+# lookup at run time.
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 PASSWORD = "demo"
 JURA = "Horlogerie du Jura SA"
 LEMAN = "Chocolats du Léman SA"
@@ -54,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts (password 'demo'): " + ", ".join(
             username for username, *_rest in ACCOUNTS)))
 
-    def _accounts(self) -> dict[str, object]:
+    def _accounts(self) -> dict[str, User]:
         organisations = {
             name: Organisation.objects.get_or_create(name=name)[0] for name in (JURA, LEMAN)
         }
