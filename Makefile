@@ -30,8 +30,10 @@ demo: migrate
 run: demo
 	PORT=$(PORT) $(BIN)/python scripts/run_all.py
 
+# Byte-code caching on even where the environment turns it off: every process of the suite
+# (workers, the launcher's web, worker and beat) otherwise recompiles the project each time.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,8 +12,8 @@ aborted and fails the test (the portal never loads anything from another site).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,7 +33,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 BROWSER_DIR = Path(__file__).resolve().parent
 
 
@@ -111,19 +110,24 @@ def browser_context_args(browser_context_args: dict) -> dict:
     }
 
 
+# Every URL whose host is not this machine's. A regular expression is matched by Playwright's
+# driver itself: the live server's own requests never make the round trip through Python that
+# a "**/*" route costs (about 60 % of the browser tests' time), only the ones to abort do.
+OFF_HOST = re.compile(
+    r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:[/?#]|$))"
+    r"[a-z][a-z0-9+.-]*://"
+)
+
+
 def _guard_local_only(context) -> list[str]:
     """Abort and remember every request that would leave the live server's host."""
     blocked: list[str] = []
 
     def handle(route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort("blockedbyclient")
+        blocked.append(route.request.url)
+        route.abort("blockedbyclient")
 
-    context.route("**/*", handle)
+    context.route(OFF_HOST, handle)
     return blocked
 
 

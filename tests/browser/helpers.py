@@ -9,6 +9,7 @@ stop_motion(context)                        no CSS transition or animation in it
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,14 +116,18 @@ def assert_no_axe_violations(
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """Save a PNG of the page at its current viewport width to var/screenshots/<name>.png.
+    """Save a PNG of the page at its current viewport width to var/screenshots/<name>.png
+    when ``SPT_SCREENSHOTS`` is set (``SPT_SCREENSHOTS=1 make test``).
 
     ``full_page`` (default) captures the whole height of the page, not only the viewport.
     """
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "page"
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    # Pictures are for people to look at, not assertions: taken when asked for
+    # (SPT_SCREENSHOTS=1), since encoding full-page PNGs costs every run seconds.
+    if os.environ.get("SPT_SCREENSHOTS", "").strip() not in {"", "0"}:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -33,9 +33,8 @@ def _fresh_calendar_cache():
 
 def audit(page: Page, name: str) -> None:
     """axe and a screenshot at desktop width, then the same at phone width."""
-    # A pointer left over a button audits its hover transition, not the page.
+    # A pointer left over a button audits its hover colours, not the page's.
     page.mouse.move(0, 0)
-    page.wait_for_timeout(250)
     page.set_viewport_size(DESKTOP)
     assert_no_axe_violations(page, context=f"{name}, desktop")
     screenshot(page, f"agent-{name}-desktop")

@@ -80,3 +80,24 @@ def test_components_are_accessible_at_desktop_and_phone_width(page: Page, live_s
     assert not has_horizontal_overflow(page), "the components scroll sideways at 375 px"
     assert_no_axe_violations(page, context="components, phone")
     screenshot(page, "components-phone")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_to_another_site_is_aborted_and_recorded(new_context, live_server) -> None:
+    """The guard every test's context carries: nothing leaves this machine, and what tried
+    is recorded (the ``context`` fixture fails the test with it); the portal's own requests
+    pass untouched."""
+    from tests.browser.conftest import _guard_local_only
+
+    context = new_context()
+    blocked = _guard_local_only(context)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    own = page.evaluate("() => fetch('/accounts/login/').then((r) => r.status)")
+    outside = page.evaluate(
+        "() => fetch('https://cdn.example.invalid/lib.js').then(() => 'loaded', () => 'failed')"
+    )
+    assert own == 200
+    assert outside == "failed"
+    assert blocked == ["https://cdn.example.invalid/lib.js"]
+    context.close()
