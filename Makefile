@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install migrate demo messages lint typecheck bench clean
+.PHONY: run test install migrate demo messages lint typecheck bench bench-pages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("SPT Portal needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -30,10 +30,13 @@ demo: migrate
 run: demo
 	PORT=$(PORT) $(BIN)/python scripts/run_all.py
 
-# Byte-code caching on even where the environment turns it off: every process of the suite
-# (workers, the launcher's web, worker and beat) otherwise recompiles the project each time.
+# Two pytest-xdist workers: the browser tests keep one (two Chromiums on two cores only slow
+# each other), the rest of the suite runs on the other. Byte-code caching on even where the
+# environment turns it off: every process of the suite (workers, the launcher's web, worker
+# and beat) otherwise recompiles the project each time.
+TEST_WORKERS ?= 2
 test: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,6 +46,11 @@ typecheck: install
 
 bench: migrate
 	$(BIN)/python benchmarks/slo_bench.py
+
+# Page figures on a seeded volume: `manage.py seed_volume --requests N` first (DATABASE_URL
+# for PostgreSQL, else the SQLite database under var/).
+bench-pages: migrate
+	$(BIN)/python benchmarks/pages_bench.py
 
 clean:
 	rm -rf $(VENV) var

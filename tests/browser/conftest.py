@@ -55,10 +55,13 @@ def chromium_missing_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test in this folder is a browser test, marked or not."""
+    """Every test in this folder is a browser test, marked or not. Under pytest-xdist they
+    all run on one worker (``--dist loadgroup``): two Chromiums and two live servers on two
+    cores only slow each other down, while the other worker runs the rest of the suite."""
     for item in items:
         if BROWSER_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
