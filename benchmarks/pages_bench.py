@@ -1,0 +1,248 @@
+"""Page benchmarks: ``make bench-pages`` (or ``.venv/bin/python benchmarks/pages_bench.py``).
+
+Run on a seeded volume, on the database in ``DATABASE_URL`` (SQLite under ``var/`` without
+it)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/spt_bench .venv/bin/python manage.py \\
+        seed_volume --requests 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/spt_bench make bench-pages
+
+Each page is requested in-process with Django's test Client, signed in as the person who uses
+it: its SQL queries and their time (one run), the minimum and median over ``--runs`` runs
+after a warm-up, the response size, and the ratio of its median to the **ceiling page**'s
+measured in the same run (a minimal view behind session auth rendering a one-line template):
+this machine's speed varies between runs, the ratios much less.
+
+The write benchmark (PostgreSQL only) runs 8 threads commenting on 8 different requests, then
+8 threads on one request, through the real service, and prints requests per second of each
+and the lock waits sampled in ``pg_locks`` meanwhile.
+
+The benchmark adds to the database it measures: one request with 300 comments (made once,
+reused on later runs) and the comments of the write benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BIG_TITLE = "Benchmark : 300 commentaires"
+
+
+@dataclass
+class Figure:
+    page: str
+    queries: int
+    sql_ms: float
+    min_ms: float
+    median_ms: float
+    size: int
+    ratio: float = 0.0
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    os.environ.setdefault("DEMO_MODE", "1")  # a benchmark database, never a real one
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
+
+
+def measure(client, name: str, url: str, runs: int) -> Figure:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    # Read now: the next request's request_started signal empties the connection's log.
+    queries = list(captured.captured_queries)
+    sql_ms = sum(float(q["time"]) for q in queries) * 1000
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - began) * 1000)
+    return Figure(name, len(queries), sql_ms, min(timings), statistics.median(timings),
+                  len(response.content))
+
+
+def _big_request(agent, customer):
+    """A request with 300 public comments (made once through the services)."""
+    from requests_app import services
+    from requests_app.models import Request
+
+    found = Request.objects.filter(title=BIG_TITLE).first()
+    if found is not None:
+        return found
+    big = services.request_create(
+        actor=customer, request_type=_type("support"), title=BIG_TITLE,
+        description="Un long échange.", priority=_priority("medium"))
+    for index in range(150):
+        services.comment_add(actor=agent, request=big, body=f"Réponse {index} " + "x" * 400)
+        services.comment_add(actor=customer, request=big, body=f"Question {index} " + "y" * 400)
+    return big
+
+
+def _type(code):
+    from requests_app.models import RequestType
+
+    return RequestType.objects.get(code=code)
+
+
+def _priority(code):
+    from requests_app.models import Priority
+
+    return Priority.objects.get(code=code)
+
+
+def bench_pages(runs: int) -> list[Figure]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from requests_app.models import Request
+    from requests_app.workflow import RequestStatus as S
+
+    User = get_user_model()
+    agent = User.objects.filter(groups__name="ServiceDesk", username__startswith="volume.").first()
+    daily = User.objects.filter(groups__name="Daily", username__startswith="volume.").first()
+    customer = User.objects.get(username="volume.client")
+    if agent is None or daily is None:
+        raise SystemExit("No seeded volume here: run manage.py seed_volume first.")
+    three = (Request.objects.filter(status=S.IN_PROGRESS, request_type__code="support")
+             .order_by("-number").first())
+    mine = Request.objects.filter(reporter=customer).order_by("-number").first()
+    big = _big_request(agent, customer)
+    as_agent, as_daily, as_customer = Client(), Client(), Client()
+    as_agent.force_login(agent)
+    as_daily.force_login(daily)
+    as_customer.force_login(customer)
+    pages = [
+        (as_agent, "ceiling page", "/bench/ceiling/"),
+        (as_agent, "agent queue, first page", "/agent/queues/toutes-ouvertes/"),
+        (as_daily, "agent queue index /agent/", "/agent/"),
+        (as_agent, "agent request page, 3 comments", f"/agent/requests/{three.key}/"),
+        (as_agent, "agent request page, 300 comments", f"/agent/requests/{big.key}/"),
+        (as_customer, "customer list /portal/", "/portal/"),
+        (as_customer, "customer request page", f"/portal/requests/{mine.key}/"),
+        (as_customer, "new request form", "/portal/requests/new/support/"),
+        (as_daily, "SLO report", "/agent/reports/slo/"),
+        (as_daily, "SLO report CSV", "/agent/reports/slo/export.csv"),
+    ]
+    figures = [measure(client, name, url, runs) for client, name, url in pages]
+    ceiling = figures[0].median_ms
+    for figure in figures:
+        figure.ratio = figure.median_ms / ceiling
+    return figures
+
+
+def _writers(agent, chosen: list, seconds: float) -> tuple[float, int]:
+    """Comments per second of one writer thread per entry of ``chosen`` (a request each), and
+    the most lock waits seen in ``pg_locks`` meanwhile."""
+    from django.db import connections
+
+    from requests_app import services
+
+    counts = [0] * len(chosen)
+    waits: list[int] = []
+    stop = time.monotonic() + seconds
+
+    def write(index: int, request) -> None:
+        try:
+            while time.monotonic() < stop:
+                services.comment_add(actor=agent, request=request, body="Bench.")
+                counts[index] += 1
+        finally:
+            connections.close_all()
+
+    def sample() -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                while time.monotonic() < stop:
+                    cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    waits.append(cursor.fetchone()[0])
+                    time.sleep(0.05)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(i, r)) for i, r in enumerate(chosen)]
+    threads.append(threading.Thread(target=sample))
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - began), max(waits or [0])
+
+
+def bench_writes(seconds: float = 5.0) -> dict[str, float] | None:
+    """Comments per second: 8 writers on 8 requests, then 8 writers on one request."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from requests_app.models import Request
+    from requests_app.workflow import RequestStatus as S
+
+    if connection.vendor != "postgresql":
+        return None
+    agent = get_user_model().objects.filter(groups__name="ServiceDesk",
+                                            username__startswith="volume.").first()
+    targets = list(Request.objects.filter(status=S.IN_PROGRESS, request_type__code="support")
+                   .order_by("-number")[:8])
+    results: dict[str, float] = {}
+    for label, chosen in (("8 writers, 8 requests", targets),
+                          ("8 writers, 1 request", [targets[0]] * 8)):
+        rate, waits = _writers(agent, chosen, seconds)
+        results[label] = rate
+        results[f"{label}: lock waits seen (max)"] = waits
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-writes", action="store_true")
+    options = parser.parse_args()
+    setup()
+    from django.db import connection
+
+    from requests_app.models import Request
+
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
+          f"{Request.objects.count()} requests, {options.runs} runs per page")
+    figures = bench_pages(options.runs)
+    print(f"{'page':36} {'queries':>7} {'SQL ms':>8} {'min ms':>8} {'median':>8} "
+          f"{'bytes':>9} {'× ceiling':>9}")
+    for f in figures:
+        print(f"{f.page:36} {f.queries:7d} {f.sql_ms:8.1f} {f.min_ms:8.1f} {f.median_ms:8.1f} "
+              f"{f.size:9d} {f.ratio:9.1f}")
+    if not options.no_writes:
+        writes = bench_writes()
+        if writes is None:
+            print("write benchmark: PostgreSQL only (set DATABASE_URL)")
+        else:
+            for label, value in writes.items():
+                print(f"{label:44} {value:8.1f}")
+            ratio = writes["8 writers, 8 requests"] / writes["8 writers, 1 request"]
+            print(f"{'8 requests / 1 request throughput':44} {ratio:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
