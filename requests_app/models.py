@@ -196,6 +196,11 @@ class Request(RequestWorkflow):
         related_name="+", verbose_name=_("modifiée par"),
     )
     closed_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
+    # The nearest due and warning instants of the request's running SLO clocks (NULL when none
+    # runs), stored by the services in the transaction that moves the clocks: queues sort and
+    # filter by them without reading the clocks.
+    slo_due_at = models.DateTimeField(_("échéance SLO la plus proche"), null=True, blank=True)
+    slo_warn_at = models.DateTimeField(_("alerte SLO la plus proche"), null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -206,6 +211,13 @@ class Request(RequestWorkflow):
             models.Index(fields=["reporter", "status"], name="req_reporter_status"),
             models.Index(fields=["assignee", "status"], name="req_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="req_status_updated"),
+            # A queue (a status) in SLO order, the nearest due first.
+            models.Index(fields=["status", "slo_due_at", "number"], name="req_status_slo_due"),
+            # "SLO à risque ou dépassé": open requests past their warning instant.
+            models.Index(fields=["slo_warn_at"], name="req_open_slo_warn",
+                         condition=models.Q(status__in=[
+                             "open", "qualified", "in_progress", "awaiting_triage",
+                             "awaiting_rnd", "awaiting_customer"])),
         ]
 
     def __str__(self) -> str:

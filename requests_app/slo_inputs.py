@@ -15,7 +15,7 @@ from requests_app import events
 from requests_app.models import EventKind, Request, RequestEvent
 from requests_app.workflow import RequestStatus
 from slo import services as slo_services
-from slo.subjects import SloHistory, SloSubject, StatusChange
+from slo.subjects import Nearest, SloHistory, SloSubject, StatusChange
 
 
 def event_is_first_response(event: RequestEvent) -> bool:
@@ -74,14 +74,34 @@ def slo_subjects_for(request_ids: Iterable[int]) -> dict[int, SloSubject]:
     }
 
 
+def _nearest_store(request: Request, nearest: Nearest) -> None:
+    if (request.slo_due_at, request.slo_warn_at) == (nearest.due_at, nearest.warn_at):
+        return
+    request.slo_due_at, request.slo_warn_at = nearest.due_at, nearest.warn_at
+    Request.objects.filter(pk=request.pk).update(slo_due_at=nearest.due_at,
+                                                 slo_warn_at=nearest.warn_at)
+
+
 def clocks_follow(request: Request, *, at: datetime) -> None:
-    """After a change of status, priority or type: the clocks follow, and a breach the change
-    lifted is written in the history."""
-    for lifted in slo_services.clocks_sync(subject=slo_subject(request), at=at):
+    """After a change of status, priority or type: the clocks follow, the request keeps their
+    nearest instants, and a breach the change lifted is written in the history."""
+    synced = slo_services.clocks_sync(subject=slo_subject(request), at=at)
+    _nearest_store(request, synced.nearest)
+    for lifted in synced.lifted:
         events.slo_crossing(request=request, clock=lifted.clock, crossing="lifted", at=at)
 
 
 def first_response_follow(request: Request, event: RequestEvent) -> None:
     """After an event: if it is the first response, the Première réponse clock stops."""
     if event_is_first_response(event):
-        slo_services.first_response_record(subject=slo_subject(request), at=event.created_at)
+        nearest = slo_services.first_response_record(subject=slo_subject(request),
+                                                     at=event.created_at)
+        if nearest is not None:
+            _nearest_store(request, nearest)
+
+
+def slo_nearest_record(nearest: dict[int, Nearest]) -> None:
+    """``settings.SLO_NEAREST_RECORDER``: the nearest instants a recomputation moved."""
+    for request_id, instants in nearest.items():
+        Request.objects.filter(pk=request_id).update(slo_due_at=instants.due_at,
+                                                     slo_warn_at=instants.warn_at)

@@ -7,9 +7,8 @@ The request app's views and templates use exactly this interface:
   (requests without SLO are simply absent);
 * ``customer_status(views)`` -> ``"on_time"`` / ``"late"`` / ``None`` (clients see only
   "dans les délais" / "en retard", never the targets);
-* ``annotate_slo(queryset, at=now)`` adds ``slo_due_at`` and ``slo_warn_at`` (the nearest of
-  the request's running clocks, NULL when none runs) to a queryset of requests, for sorting
-  queues by the nearest due time and for the "SLO à risque ou dépassé" queue.
+* the nearest due and warning instants of a request's running clocks are not derived here:
+  the clock services return them and the request app stores them on the request.
 
 Templates: ``partials/slo_clocks.html`` (agent: ``clocks``), ``partials/slo_customer.html``
 (client: ``clocks``), ``partials/slo_cell.html`` (a queue cell: ``clocks``); their helpers are
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from slo import engine
@@ -213,14 +212,3 @@ def nearest_clock(views: list[ClockView]) -> ClockView | None:
     if stopped:
         return max(stopped, key=lambda view: (view.stopped_at, view.kind))
     return views[0] if views else None
-
-
-def annotate_slo(queryset: QuerySet, *, at: datetime) -> QuerySet:
-    """``slo_due_at`` / ``slo_warn_at``: the nearest instants among the request's running
-    clocks (NULL when none runs), as correlated subqueries: no extra query, and queue counts
-    stay one grouped query."""
-    running = SloClock.objects.filter(request_id=OuterRef("pk"), state=engine.RUNNING)
-    return queryset.annotate(
-        slo_due_at=Subquery(running.order_by("due_at").values("due_at")[:1]),
-        slo_warn_at=Subquery(running.order_by("warn_at").values("warn_at")[:1]),
-    )

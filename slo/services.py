@@ -10,7 +10,8 @@ module loads rows, asks the engine, stores the answer.
 ``slo`` never imports the request app and reads none of its tables: its inputs are handed to
 it (``slo.subjects``), a crossing goes to the function named in
 ``settings.SLO_CROSSING_HANDLER``, and the recomputation asks the one named in
-``settings.SLO_SUBJECT_PROVIDER`` for the subjects of the clocks it revisits.
+``settings.SLO_SUBJECT_PROVIDER`` for the subjects of the clocks it revisits and hands the
+requests' new nearest instants to ``settings.SLO_NEAREST_RECORDER``.
 
 Decisions where DESIGN §5 is silent:
 
@@ -38,12 +39,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils.module_loading import import_string
 
 from slo import engine, selectors
 from slo.calendar import WorkingCalendar, default_calendar
 from slo.models import SloClock
-from slo.subjects import BreachLifted, SloSubject
+from slo.subjects import BreachLifted, ClocksSynced, Nearest, SloSubject
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +127,28 @@ def _clock_bring_up_to_date(
     return lifted
 
 
-def clocks_sync(*, subject: SloSubject, at: datetime) -> list[BreachLifted]:
+def clocks_nearest(request_ids: Iterable[int]) -> dict[int, Nearest]:
+    """The nearest due and warning instants of each request's running clocks (one grouped
+    query; requests without a running clock get an empty ``Nearest``)."""
+    ids = list(request_ids)
+    found = {
+        row["request_id"]: Nearest(due_at=row["due"], warn_at=row["warn"])
+        for row in SloClock.objects.filter(request_id__in=ids, state=engine.RUNNING)
+        .order_by().values("request_id").annotate(due=Min("due_at"), warn=Min("warn_at"))
+    }
+    return {pk: found.get(pk, Nearest()) for pk in ids}
+
+
+def clocks_sync(*, subject: SloSubject, at: datetime) -> ClocksSynced:
     """Bring the request's clocks in line with its type, priority and status at ``at``.
 
     Called after creation and after every change of status, priority or type. Idempotent.
-    Returns the breaches the change lifted (the caller records them in the history).
+    Returns the nearest instants now (the caller stores them on the request) and the
+    breaches the change lifted (the caller records them in the history).
     """
     if not subject.subject_to_slo:
         SloClock.objects.filter(request_id=subject.request_id).delete()
-        return []
+        return ClocksSynced(nearest=Nearest())
     rows = {
         row.kind: row
         for row in SloClock.objects.select_for_update().filter(request_id=subject.request_id)
@@ -156,14 +171,16 @@ def clocks_sync(*, subject: SloSubject, at: datetime) -> list[BreachLifted]:
         if _clock_bring_up_to_date(row, target=targets.get(kind), action=action, at=at,
                                    calendar=calendar):
             lifted.append(BreachLifted(request_id=subject.request_id, clock=kind))
-    return lifted
+    return ClocksSynced(nearest=clocks_nearest([subject.request_id])[subject.request_id],
+                        lifted=tuple(lifted))
 
 
-def first_response_record(*, subject: SloSubject, at: datetime) -> None:
+def first_response_record(*, subject: SloSubject, at: datetime) -> Nearest | None:
     """Stop the Première réponse clock: the first response happened at ``at``. Idempotent:
-    only the first call counts."""
+    only the first call counts. Returns the request's nearest instants when they changed
+    (``None``: nothing changed)."""
     if not subject.subject_to_slo:
-        return
+        return None
     row = (
         SloClock.objects.select_for_update()
         .filter(
@@ -173,11 +190,12 @@ def first_response_record(*, subject: SloSubject, at: datetime) -> None:
         .first()
     )
     if row is None:
-        return
+        return None
     calendar = default_calendar()
     clock = engine.clock_stop(clock_from_row(row), at=at, calendar=calendar)
     update, _lifted = _row_update(row, clock, at=at, calendar=calendar)
     row.save(update_fields=update)
+    return clocks_nearest([subject.request_id])[subject.request_id]
 
 
 # ------------------------------------------------------------------------------ the sweep
@@ -285,6 +303,7 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
     actions = selectors.status_clock_actions()
     targets = selectors.slo_targets_all()
     subjects_for = subject_provider()
+    record_nearest = import_string(settings.SLO_NEAREST_RECORDER)
     handler = crossing_handler()
     changed = 0
     last_pk = 0
@@ -304,6 +323,7 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
                 break
             last_pk = batch[-1].pk
             subjects = subjects_for({row.request_id for row in batch})
+            moved: set[int] = set()
             for row in batch:
                 subject = subjects.get(row.request_id)
                 if subject is None:
@@ -316,8 +336,11 @@ def clocks_recompute(*, at: datetime, batch_size: int = 500) -> int:
                 if lifted is None:
                     continue
                 changed += 1
+                moved.add(row.request_id)
                 if lifted:
                     handler(request_id=row.request_id, clock=row.kind, crossing="lifted", at=at)
+            if moved:
+                record_nearest(clocks_nearest(moved))
     return changed
 
 

@@ -55,3 +55,19 @@ class BreachLifted:
 
     request_id: int
     clock: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """The nearest instants among a request's running clocks — when it is due and when it
+    crosses its warning threshold — or ``None`` when no clock runs. The request app stores
+    them on the request, so that queues sort and filter by them without reading the clocks."""
+
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClocksSynced:
+    nearest: Nearest
+    lifted: tuple[BreachLifted, ...] = ()

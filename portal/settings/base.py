@@ -206,6 +206,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SLO_CROSSING_HANDLER = "requests_app.events.slo_crossing_record"
 # ... and asks this provider for the requests' subjects (status, priority) when it recomputes.
 SLO_SUBJECT_PROVIDER = "requests_app.slo_inputs.slo_subjects_for"
+# ... and hands it the requests' nearest due and warning instants the recomputation moved.
+SLO_NEAREST_RECORDER = "requests_app.slo_inputs.slo_nearest_record"
 
 # Content Security Policy: nothing from another site, no inline script.
 CONTENT_SECURITY_POLICY = {

@@ -23,7 +23,6 @@ from requests_app.models import Request
 from requests_app.permissions import Role
 from requests_app.selectors.access import parse_request_key, request_list_visible_to
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
-from slo.display import annotate_slo
 
 AnyUser = User | AnonymousUser
 S = RequestStatus
@@ -43,8 +42,6 @@ class Queue:
     # The default order of the queue: nearest SLO due time first, except where it means
     # nothing (closed requests).
     default_sort: str = "slo"
-    # Needs the SLO annotation (``slo_warn_at``) to be evaluated.
-    uses_slo: bool = False
     # Shown with a count in the navigation (the search-everything queue is not: counting the
     # whole history on every page is exactly what the counts query avoids).
     counted: bool = True
@@ -107,7 +104,7 @@ QUEUES: list[Queue] = [
         "slo-a-risque", _("SLO à risque ou dépassé"),
         _("Demandes ouvertes dont un délai SLO a passé son seuil d'alerte ou est dépassé."),
         lambda user, now: Q(status__in=OPEN_STATUSES, slo_warn_at__lte=now),
-        frozenset({Role.DAILY}), uses_slo=True,
+        frozenset({Role.DAILY}),
     ),
     Queue(
         "toutes-ouvertes", _("Toutes les demandes ouvertes"),
@@ -159,7 +156,7 @@ def queue_counts(user: AnyUser, *, now: datetime) -> dict[str, int]:
     the status indexes, never the whole history of closed requests.
     """
     relevant = Q(status__in=OPEN_STATUSES) | _recently_closed(user, now)
-    queryset = annotate_slo(request_list_visible_to(user).filter(relevant), at=now)
+    queryset = request_list_visible_to(user).filter(relevant)
     return queryset.aggregate(**{
         queue.slug: Count("pk", filter=queue.condition(user, now))
         for queue in QUEUES if queue.counted
@@ -197,9 +194,7 @@ def queue_requests(
 
     ``assignee`` is a user id, ``"none"`` (unassigned) or ``"me"``.
     """
-    queryset = annotate_slo(request_list_visible_to(user), at=now).filter(
-        queue.condition(user, now)
-    )
+    queryset = request_list_visible_to(user).filter(queue.condition(user, now))
     if organisation is not None:
         queryset = queryset.filter(organisation=organisation)
     if priority is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
 
 from requests_app import permissions, services
+from requests_app.models import Request
 from requests_app.selectors import queues
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -20,20 +20,11 @@ def keys(user, slug, **filters):
     return [r.key for r in queues.queue_requests(user, queue, now=timezone.now(), **filters)]
 
 
-def fake_slo(due: dict[int, object], warn: dict[int, object]):
-    """An ``annotate_slo`` with given due/warn instants per request id (the SLO app computes
-    them for real; the queues only rely on the two annotations)."""
-
-    def column(values):
-        if not values:
-            return Value(None, output_field=DateTimeField())
-        return Case(*[When(pk=pk, then=Value(at)) for pk, at in values.items()],
-                    default=Value(None), output_field=DateTimeField())
-
-    def annotate(queryset, *, at):
-        return queryset.annotate(slo_due_at=column(due), slo_warn_at=column(warn))
-
-    return annotate
+def stored_slo(due: dict, warn: dict) -> None:
+    """Nearest due/warn instants as the services store them on each request (the clock
+    services compute them for real; the queues only read the two columns)."""
+    for pk in set(due) | set(warn):
+        Request.objects.filter(pk=pk).update(slo_due_at=due.get(pk), slo_warn_at=warn.get(pk))
 
 
 @pytest.fixture
@@ -98,16 +89,17 @@ def test_recently_closed_means_the_last_fourteen_days(client_user):
 
 
 @pytest.mark.django_db
-def test_slo_queue_and_default_order_follow_the_nearest_due_time(walk, daily, monkeypatch):
+def test_slo_queue_and_default_order_follow_the_nearest_due_time(walk, daily):
     now = timezone.now()
     late, soon, later, no_slo = (walk(S.IN_PROGRESS) for _ in range(4))
     closed = walk(S.CLOSED)
-    monkeypatch.setattr(queues, "annotate_slo", fake_slo(
+    stored_slo(
         due={late.pk: now - timedelta(hours=1), soon.pk: now + timedelta(hours=1),
              later.pk: now + timedelta(days=2), closed.pk: now - timedelta(days=1)},
         warn={late.pk: now - timedelta(hours=2), soon.pk: now - timedelta(minutes=5),
               later.pk: now + timedelta(days=1), closed.pk: now - timedelta(days=2)},
-    ))
+    )
+    Request.objects.filter(pk=no_slo.pk).update(slo_due_at=None, slo_warn_at=None)
     # Nearest due first, requests without a running clock last.
     assert keys(daily, "en-cours") == [late.key, soon.key, later.key, no_slo.key]
     # At risk (past the warning) or breached, and only among open requests.

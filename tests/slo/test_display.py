@@ -13,7 +13,6 @@ from requests_app.models import Request
 from slo.calendar import calendar_cache_clear
 from slo.display import (
     ClockView,
-    annotate_slo,
     clock_views_for,
     customer_status,
     duration_text,
@@ -132,14 +131,13 @@ class TestClockViewsFor:
             "breached", False, 2 * HOUR)
 
 
-class TestAnnotateSlo:
+class TestStoredNearest:
     def test_nearest_running_instants_or_null(self, walk, client_user) -> None:
         running = factories.make_request(client_user, priority_code="high", at=MONDAY)
         paused = walk("awaiting_customer")
         patch = factories.make_request(client_user, type_code="patch")
         rows = {
-            r.pk: (r.slo_due_at, r.slo_warn_at)
-            for r in annotate_slo(Request.objects.all(), at=MONDAY)
+            r.pk: (r.slo_due_at, r.slo_warn_at) for r in Request.objects.all()
         }
         first = SloClock.objects.get(request=running, kind="first_response")
         assert rows[running.pk] == (first.due_at, first.warn_at)  # 2 h before 16 h

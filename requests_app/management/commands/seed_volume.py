@@ -103,8 +103,9 @@ def _converter(field: models.Field, postgres: bool) -> Callable[[Any], Any]:
         return (lambda value: None if value is None else value.isoformat()) if postgres else (
             lambda value: None if value is None else adapt(value))
     if isinstance(field, models.BooleanField):
-        return (lambda value: "t" if value else "f") if postgres else (
-            lambda value: int(bool(value)))
+        if postgres:
+            return lambda value: "t" if value else "f"
+        return lambda value: int(bool(value))
     return lambda value: value
 
 
@@ -132,7 +133,7 @@ def write(table: Table, rows: Sequence[tuple]) -> None:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+    return (model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
 
 def _pick(rng: random.Random, mix: Iterable[tuple[Any, float]]) -> Any:
@@ -298,7 +299,7 @@ class Command(BaseCommand):
             "customer_reply_due_at": (calendar.add_business_days(last, 10)
                                       if status == S.AWAITING_CUSTOMER else None),
         }
-        rows[Request].append(tables[Request].row(values))
+        request_values = values
         events = rows[RequestEvent]
         event_table = tables[RequestEvent]
 
@@ -309,7 +310,7 @@ class Command(BaseCommand):
 
         event(kind=EventKind.CREATED, created_at=created, actor_id=reporter, to_status=S.OPEN,
               payload={"type": request_type.name})
-        previous = S.OPEN
+        previous: str = S.OPEN
         for when, name, target in moments:
             event(kind=EventKind.STATUS_CHANGED, created_at=when, actor_id=servicedesk,
                   from_status=previous, to_status=target,
@@ -332,6 +333,7 @@ class Command(BaseCommand):
             if by_staff and first_response is None:
                 first_response = when
         if not request_type.subject_to_slo:
+            rows[Request].append(tables[Request].row(request_values))
             return
         kinds = {kind: target for (priority_id, kind), target in targets.items()
                  if priority_id == priority.pk}
@@ -354,6 +356,11 @@ class Command(BaseCommand):
                       "breached_at": clock.due_at if over and clock.due_at else None}
             ids[SloClock] += 1
             rows[SloClock].append(tables[SloClock].row(values))
+        running = [clock for clock in clocks.values() if clock.state == engine.RUNNING]
+        request_values["slo_due_at"] = min((c.due_at for c in running if c.due_at), default=None)
+        request_values["slo_warn_at"] = min((c.warn_at for c in running if c.warn_at),
+                                            default=None)
+        rows[Request].append(tables[Request].row(request_values))
 
     def _reset_sequences(self) -> None:
         """Sequences past the ids written, and fresh planner statistics: after a bulk load
