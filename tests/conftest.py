@@ -151,3 +151,12 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache: each test starts with none (a person's posts in
+    one test must not count against the same person in the next)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -153,6 +153,14 @@ WHITENOISE_USE_FINDERS = True
 # Attachments: the limits the forms enforce, with a clear message.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", 5))
+# The longest comment, note or action text anyone may post (characters).
+COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", 20000))
+# Per person, against floods (django-ratelimit rates: "20/m", "30/h"): what one person may
+# post; beyond, a 429 page and nothing written.
+FLOOD_RATES = {
+    "comment": os.environ.get("COMMENT_RATE", "20/m"),
+    "request": os.environ.get("REQUEST_RATE", "20/h"),
+}
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     ["pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "xlsx", "xls", "docx", "doc",

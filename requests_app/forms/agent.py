@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -104,7 +105,7 @@ def _text(label: Any, *, required: bool = True, help_text: Any = "", rows: int =
         attrs["class"] = "internal-note-input"
     return forms.CharField(
         label=label, required=required, help_text=help_text, strip=True,
-        widget=forms.Textarea(attrs=attrs),
+        max_length=settings.COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs=attrs),
     )
 
 
@@ -251,6 +252,7 @@ class AgentCommentForm(forms.Form):
     VISIBILITY = [("public", _("Commentaire public")), ("internal", _("Note interne"))]
 
     body = forms.CharField(label=_("Commentaire"), required=False, strip=True,
+                           max_length=settings.COMMENT_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 4}))
     attachments = attachments_field()
     visibility = forms.ChoiceField(choices=VISIBILITY)

@@ -164,7 +164,7 @@ class RequestCreateForm(forms.Form):
         help_text=_("Un résumé en une ligne, par exemple « La clôture mensuelle échoue »."),
     )
     description = forms.CharField(
-        label=_("Description"), max_length=20000,
+        label=_("Description"), max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Ce qui se passe, ce que vous attendiez, les étapes pour reproduire et "
                     "les messages d'erreur. Mise en forme Markdown : **gras**, listes, `code`."),
@@ -245,7 +245,7 @@ class RequestCreateForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label=_("Votre commentaire"), required=False, max_length=20000,
+        label=_("Votre commentaire"), required=False, max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Mise en forme Markdown : **gras**, listes, `code`."),
     )
@@ -263,14 +263,15 @@ class CommentForm(forms.Form):
 
 class ResolutionConfirmForm(forms.Form):
     body = forms.CharField(
-        label=_("Commentaire (facultatif)"), required=False, max_length=20000,
+        label=_("Commentaire (facultatif)"), required=False, max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class ResolutionDenyForm(forms.Form):
     body = forms.CharField(
-        label=_("Pourquoi la solution ne convient-elle pas ?"), max_length=20000,
+        label=_("Pourquoi la solution ne convient-elle pas ?"),
+        max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Expliquez pourquoi la solution ne convient pas.")},
     )

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
+from requests_app.exceptions import InvalidInput
 from requests_app.models import Request
 from requests_app.rules import closed_refusal, stale_refusal
 from requests_app.selectors import request_get_for_update
@@ -38,6 +41,18 @@ def refuse_if_stale(request: Request, expected_status: str | None) -> None:
     refusal = stale_refusal(request, expected_status)
     if refusal is not None:
         raise refusal
+
+
+def text_length_check(text: str, *, field: str | None) -> None:
+    """No comment, note or action text longer than ``settings.COMMENT_MAX_LENGTH``: one
+    flood of characters would make every later page of the request heavy."""
+    limit = settings.COMMENT_MAX_LENGTH
+    if len(text) > limit:
+        raise InvalidInput(
+            _("Le texte dépasse %(max)d caractères (%(length)d) : raccourcissez-le ou "
+              "joignez-le en fichier.") % {"max": limit, "length": len(text)},
+            field=field,
+        )
 
 
 def touch(request: Request, *, actor: User | None, at: datetime) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from requests_app import events, notifications, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied, TransitionNotAllowed
 from requests_app.models import Comment, Request
-from requests_app.services._common import request_for_change, touch
+from requests_app.services._common import request_for_change, text_length_check, touch
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.transitions import customer_reply_fire
 from requests_app.slo_inputs import first_response_follow
@@ -48,6 +48,7 @@ def comment_add(
         files = attachments_validate(attachments)
         if not body and not files:
             raise InvalidInput(_("Le commentaire est vide."), field="body")
+        text_length_check(body, field="body")
         comment = Comment.objects.create(
             request=request, author=actor, body=body or _("(pièce jointe)"),
             is_internal=is_internal, created_at=at,
@@ -94,6 +95,7 @@ def resolution_confirm(
         request = request_for_change(actor, request)
         _pending_confirmation(request, actor)
         comment = None
+        text_length_check((body or "").strip(), field="body")
         if (body or "").strip():
             comment = Comment.objects.create(
                 request=request, author=actor, body=body.strip(), created_at=at
@@ -120,6 +122,7 @@ def resolution_deny(
         if not body:
             raise InvalidInput(_("Expliquez pourquoi la solution ne convient pas."),
                                field="body")
+        text_length_check(body, field="body")
         files = attachments_validate(attachments)
         comment = Comment.objects.create(request=request, author=actor, body=body,
                                          created_at=at)

@@ -24,7 +24,7 @@ from requests_app.models import (
 )
 from requests_app.rules import assignment_refusal
 from requests_app.selectors import request_is_visible_to
-from requests_app.services._common import request_for_change
+from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.slo_inputs import clocks_follow
 
@@ -98,6 +98,7 @@ def request_create(
         raise InvalidInput(_("Le titre est obligatoire."), field="title")
     if not description:
         raise InvalidInput(_("La description est obligatoire."), field="description")
+    text_length_check(description, field="description")
     if not request_type.is_active:
         raise InvalidInput(_("Ce type de demande n'est plus proposé."), field="request_type")
     if permissions.is_back_office(actor):

@@ -21,7 +21,7 @@ from requests_app import events, notifications
 from requests_app.exceptions import InvalidInput, PermissionDenied
 from requests_app.models import Comment, ErpModule, Priority, Request, RequestType
 from requests_app.rules import transition_refusal
-from requests_app.services._common import request_for_change
+from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.requests import assignment_apply, details_apply
 from requests_app.slo_inputs import clocks_follow, first_response_follow
@@ -48,6 +48,7 @@ def _text(name: str, value: str | None) -> str:
     text = (value or "").strip()
     if not text and spec.text_required is not None:
         raise InvalidInput(str(spec.text_required), field=spec.text_param)
+    text_length_check(text, field=spec.text_param)
     return text
 
 

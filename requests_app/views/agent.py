@@ -42,6 +42,7 @@ from requests_app.selectors.agent_page import agent_page_offer
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     BackOfficeRequiredMixin,
+    flood_refusal,
     refusal_on_form,
 )
 from requests_app.workflow import TRANSITIONS, action_label
@@ -264,6 +265,8 @@ class AgentActionView(RequestPageMixin, View):
     http_method_names = ["post"]
     bound_key = ""
     anchor = ""
+    # What a post of this action counts against (settings.FLOOD_RATES), if anything.
+    flood: str | None = None
 
     def precheck(self, request_obj: Request) -> SptError | None:
         """A refusal known before reading the form (the form's errors would mislead)."""
@@ -279,6 +282,10 @@ class AgentActionView(RequestPageMixin, View):
     def post(self, request: HttpRequest, key: str, **kwargs: Any) -> HttpResponse:
         self.kwargs.update(kwargs)
         request_obj = _request_or_404(request.user, key)
+        if self.flood is not None:
+            flooded = flood_refusal(request, self.flood)
+            if flooded is not None:
+                return flooded
         refusal = self.precheck(request_obj)
         if refusal is not None:
             return self.refused(request_obj, refusal)
@@ -326,6 +333,7 @@ class CommentView(AgentActionView):
 
     bound_key = "comment"
     anchor = "historique"
+    flood = "comment"
 
     def make_form(self, request_obj: Request) -> Any:
         return AgentCommentForm(self.request.POST, self.request.FILES, prefix="comment")

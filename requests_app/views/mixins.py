@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+from django_ratelimit.core import is_ratelimited
 
 from portal.errors import SptError
 from requests_app import permissions
@@ -54,6 +58,26 @@ class SalesAdminRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
     def test_func(self) -> bool:
         return permissions.is_sales_admin(self.request.user)
+
+
+_FLOODED = {
+    "comment": gettext_lazy("Trop de commentaires en peu de temps : réessayez dans une "
+                            "minute. Rien n'a été enregistré."),
+    "request": gettext_lazy("Trop de demandes créées en peu de temps : réessayez plus tard. "
+                            "Rien n'a été enregistré."),
+}
+
+
+def flood_refusal(request: HttpRequest, kind: str) -> HttpResponse | None:
+    """A 429 page when this person posted more ``kind`` ("comment", "request") than
+    ``settings.FLOOD_RATES`` allows; None otherwise (and the post is counted)."""
+    if not is_ratelimited(request=request, group=f"spt-flood-{kind}", key="user",
+                          rate=settings.FLOOD_RATES[kind], method="POST", increment=True):
+        return None
+    response = render(request, "partials/error_page.html",
+                      {"error": {"message": _FLOODED[kind]}}, status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def refusal_on_form(error: SptError, form: forms.Form | None) -> bool:

@@ -28,6 +28,7 @@ from requests_app.selectors import portal as portal_selectors
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     ClientRequiredMixin,
+    flood_refusal,
     refusal_on_form,
 )
 from requests_app.workflow import RequestStatus
@@ -166,6 +167,9 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
             raise _not_found(error) from error
         except SptError as error:
             return _refusal(request, error)
+        flooded = flood_refusal(request, "request")
+        if flooded is not None:
+            return flooded
         form = portal_forms.RequestCreateForm(
             request.POST, request.FILES, request_type=request_type
         )
@@ -263,6 +267,8 @@ class RequestActionView(ClientRequiredMixin, View):
     form_class: type[forms.Form] | None = None
     prefix = ""
     anchor = ""
+    # What a post of this action counts against (settings.FLOOD_RATES), if anything.
+    flood: str | None = None
 
     def form_kwargs(self, target: Request) -> dict[str, Any]:
         return {}
@@ -285,6 +291,10 @@ class RequestActionView(ClientRequiredMixin, View):
             target = selectors.request_get_for_user(request.user, key)
         except RequestNotFound as error:
             raise _not_found(error) from error
+        if self.flood is not None:
+            flooded = flood_refusal(request, self.flood)
+            if flooded is not None:
+                return flooded
         form = None
         data: dict[str, Any] = {}
         if self.form_class is not None:
@@ -315,6 +325,7 @@ class RequestActionView(ClientRequiredMixin, View):
 
 
 class CommentAddView(RequestActionView):
+    flood = "comment"
     form_class = portal_forms.CommentForm
     prefix = "comment"
     anchor = "historique"
@@ -332,6 +343,7 @@ class CommentAddView(RequestActionView):
 
 
 class ResolutionConfirmView(RequestActionView):
+    flood = "comment"
     form_class = portal_forms.ResolutionConfirmForm
     prefix = "confirm"
     anchor = "contenu"  # the top, where the page now says the confirmation was received
@@ -344,6 +356,7 @@ class ResolutionConfirmView(RequestActionView):
 
 
 class ResolutionDenyView(RequestActionView):
+    flood = "comment"
     form_class = portal_forms.ResolutionDenyForm
     prefix = "deny"
     anchor = "historique"

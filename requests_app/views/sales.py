@@ -20,6 +20,7 @@ from requests_app.views.agent import AgentPageMixin
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     SalesAdminRequiredMixin,
+    flood_refusal,
     refusal_on_form,
 )
 
@@ -40,6 +41,9 @@ class LicenceCreateView(SalesAdminRequiredMixin, AgentPageMixin, View):
         return self.render_form(LicenceForm())
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        flooded = flood_refusal(request, "request")
+        if flooded is not None:
+            return flooded
         form = LicenceForm(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)
