@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.markdown import render_markdown
 from requests_app.workflow import ConfirmationState, RequestStatus, RequestWorkflow, Resolution
 
 KEY_PREFIX = "SPT-"
@@ -125,12 +129,33 @@ class Environment(models.TextChoices):
     DEVELOPMENT = "development", _("Développement")
 
 
+def _save_rendered(instance: models.Model, source: str, target: str, kwargs: dict) -> None:
+    """Render ``source`` (Markdown) into ``target`` before a save that writes ``source``, so
+    that the stored HTML never lags behind the text, whoever saves (service, admin, shell)."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None or source in update_fields:
+        setattr(instance, target, str(render_markdown(getattr(instance, source))))
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, target}
+
+
+def stored_html(html: str, text: str) -> SafeString:
+    """The stored sanitised HTML of a text; rendered now for a row written around ``save``
+    (a bulk load), which is why the text comes along."""
+    if html or not text:
+        return mark_safe(html)  # noqa: S308 - sanitised by requests_app.markdown when stored
+    return render_markdown(text)
+
+
 class Request(RequestWorkflow):
     """A level-1 support request, known to people as ``SPT-<n>``."""
 
     number = models.PositiveIntegerField(_("numéro"), unique=True, editable=False)
     title = models.CharField(_("titre"), max_length=200)
     description = models.TextField(_("description"))
+    # The sanitised HTML of ``description``, rendered once when it is written (``save``):
+    # pages show it without running Markdown and the sanitiser on every view.
+    description_html = models.TextField(editable=False, blank=True, default="")
     request_type = models.ForeignKey(
         RequestType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("type")
     )
@@ -218,6 +243,11 @@ class Request(RequestWorkflow):
                          condition=models.Q(status__in=[
                              "open", "qualified", "in_progress", "awaiting_triage",
                              "awaiting_rnd", "awaiting_customer"])),
+            # "Toutes les demandes ouvertes" in SLO order: several statuses, one index.
+            models.Index(fields=["slo_due_at", "number"], name="req_open_slo_due",
+                         condition=models.Q(status__in=[
+                             "open", "qualified", "in_progress", "awaiting_triage",
+                             "awaiting_rnd", "awaiting_customer"])),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +260,14 @@ class Request(RequestWorkflow):
     @property
     def is_closed(self) -> bool:
         return self.status == RequestStatus.CLOSED
+
+    @property
+    def description_rendered(self) -> SafeString:
+        return stored_html(self.description_html, self.description)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _save_rendered(self, "description", "description_html", kwargs)
+        super().save(*args, **kwargs)
 
 
 class Participant(models.Model):
@@ -271,6 +309,8 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="request_comments"
     )
     body = models.TextField(_("commentaire"))
+    # The sanitised HTML of ``body``, rendered once when it is written (see ``Request``).
+    body_html = models.TextField(editable=False, blank=True, default="")
     is_internal = models.BooleanField(_("note interne"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -279,6 +319,14 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["request", "created_at"], name="comment_req_time")]
         verbose_name = _("commentaire")
         verbose_name_plural = _("commentaires")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        _save_rendered(self, "body", "body_html", kwargs)
+        super().save(*args, **kwargs)
+
+    @property
+    def body_rendered(self) -> SafeString:
+        return stored_html(self.body_html, self.body)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

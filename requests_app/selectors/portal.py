@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from requests_app import permissions
@@ -32,7 +32,9 @@ from requests_app.selectors.access import (
     request_get_for_user,
     request_list_visible_to,
     request_timeline,
+    request_visible_parts,
 )
+from requests_app.selectors.counting import grouped_count_of_union
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 from slo import display as slo_display
 
@@ -81,56 +83,109 @@ def _search_q(text: str) -> Q:
     return condition
 
 
-def _scope_q(user: User, scope: str) -> Q | Exists:
-    participating = Exists(
-        Participant.objects.filter(request_id=OuterRef("pk"), user_id=user.pk)
-    )
+def _participating_q(user: User) -> Q:
+    return Q(pk__in=Participant.objects.filter(user_id=user.pk).values("request_id"))
+
+
+def _scope_q(user: User, scope: str) -> Q:
     if scope == SCOPE_MINE:
         return Q(reporter_id=user.pk)
     if scope == SCOPE_PARTICIPATING:
-        return participating
+        return _participating_q(user)
     if scope == SCOPE_COLLEAGUES:
-        # A Q (Django combines a Q with any conditional expression; the stubs only know Q & Q).
-        return cast(Q, ~Q(reporter_id=user.pk) & ~participating)
+        return ~Q(reporter_id=user.pk) & ~_participating_q(user)
     return Q()
 
 
-def _filtered(user: User, filters: RequestFilters, *, by_status: bool) -> QuerySet[Request]:
-    requests = request_list_visible_to(user).filter(_scope_q(user, filters.scope))
+def _filter_q(user: User, filters: RequestFilters, *, by_status: bool) -> Q:
+    """What ``filters`` keep, besides the access rule."""
+    condition = _scope_q(user, filters.scope)
     if filters.type_code:
-        requests = requests.filter(request_type__code=filters.type_code)
+        condition &= Q(request_type__code=filters.type_code)
     if filters.q.strip():
-        requests = requests.filter(_search_q(filters.q))
+        condition &= _search_q(filters.q)
     if by_status:
-        if filters.state == STATE_OPEN:
-            requests = requests.filter(status__in=OPEN_STATUSES)
-        elif filters.state == STATE_CLOSED:
-            requests = requests.filter(status=RequestStatus.CLOSED)
-        if filters.status:
-            requests = requests.filter(status=filters.status)
-    return requests
+        condition &= Q(status__in=_statuses_kept(filters))
+    return condition
 
 
-def portal_request_list(user: User, filters: RequestFilters) -> QuerySet[Request]:
-    """The client's requests matching ``filters``, with what a row shows already joined."""
-    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return (
-        _filtered(user, filters, by_status=True)
-        .select_related("request_type__category", "priority", "reporter")
-        .order_by(*order)
-    )
+def _statuses_kept(filters: RequestFilters) -> list[str]:
+    statuses = [value for value, _label in RequestStatus.choices]
+    if filters.state == STATE_OPEN:
+        statuses = [value for value in statuses if value in OPEN_STATUSES]
+    elif filters.state == STATE_CLOSED:
+        statuses = [RequestStatus.CLOSED]
+    if filters.status:
+        statuses = [value for value in statuses if value == filters.status]
+    return statuses
+
+
+def _visible_parts(user: User, condition: Q) -> list[QuerySet[Request]]:
+    """The parts of the access rule, each with ``condition``: read one by one, each through
+    its own index (the union in one OR would make PostgreSQL scan the whole table)."""
+    parts = request_visible_parts(user)
+    return [Request.objects.filter(part, condition) for part in ([Q()] if parts is None
+                                                                   else parts)]
 
 
 def portal_status_counts(user: User, filters: RequestFilters) -> dict[str, int]:
     """How many requests per status under the other filters (search, type, scope), in one
-    grouped query; statuses with none are absent."""
-    rows = (
-        _filtered(user, filters, by_status=False)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    return {row["status"]: row["n"] for row in rows}
+    grouped query over the union of the rule's parts; statuses with none are absent. The
+    list's total and its pages are computed from these (``portal_list_total``)."""
+    return grouped_count_of_union(
+        _visible_parts(user, _filter_q(user, filters, by_status=False)), "status")
+
+
+def portal_list_total(filters: RequestFilters, counts: dict[str, int]) -> int:
+    """How many rows the list holds under ``filters``, from the counts per status."""
+    return sum(counts.get(status, 0) for status in _statuses_kept(filters))
+
+
+def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, limit: int
+                        ) -> list[Request]:
+    """One page of the client's requests matching ``filters``, with what a row shows joined.
+
+    Each part of the access rule gives its first ``offset + limit`` rows in the list's order
+    (an index scan that stops there); the parts are merged here, each request once, and the
+    page's rows are read by primary key: the cost follows the page, not the backlog.
+    """
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    fields = [name.lstrip("-") for name in order]
+    wanted = offset + limit
+    keys: dict[int, tuple] = {}
+    for part in _visible_parts(user, _filter_q(user, filters, by_status=True)):
+        for pk, *values in part.order_by(*order).values_list("pk", *fields)[:wanted]:
+            keys[pk] = tuple(values)
+    ranked = list(keys)
+    # Stable sorts from the last key to the first: each key in its own direction.
+    for index in reversed(range(len(order))):
+        ranked.sort(key=lambda pk: keys[pk][index], reverse=order[index].startswith("-"))
+    page = ranked[offset:wanted]
+    if not page:
+        return []
+    found = Request.objects.filter(pk__in=page).select_related(
+        "request_type__category", "priority", "reporter").in_bulk()
+    return [found[pk] for pk in page if pk in found]
+
+
+class PortalRows:
+    """The list as Django's paginator wants it: its length (from the counts) and slices
+    (``portal_request_rows``)."""
+
+    def __init__(self, user: User, filters: RequestFilters, total: int) -> None:
+        self.user, self.filters, self.total = user, filters, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice) -> list[Request]:
+        start = window.start or 0
+        stop = self.total if window.stop is None else window.stop
+        return portal_request_rows(self.user, self.filters, offset=start,
+                                   limit=max(stop - start, 0))
 
 
 def request_type_list() -> QuerySet[RequestType]:
@@ -321,8 +376,9 @@ def clocks_for_requests(requests: list[Request], *, at: datetime) -> dict[int, l
 __all__ = [
     "DEFAULT_SORT", "SCOPE_COLLEAGUES", "SCOPE_MINE", "SCOPE_PARTICIPATING", "SORTS",
     "STATE_CLOSED", "STATE_OPEN", "RequestFilters", "RequestPage", "TimelineEntry",
-    "clocks_for_requests", "colleague_list_for_participation", "portal_request_list",
-    "participant_user_list", "portal_status_counts", "request_get_for_follow_up",
+    "PortalRows", "clocks_for_requests", "colleague_list_for_participation",
+    "participant_user_list", "portal_list_total", "portal_request_rows",
+    "portal_status_counts", "request_get_for_follow_up",
     "request_page_for_user",
     "request_type_get_for_creation", "request_type_list", "request_type_list_creatable_by",
     "timeline_entries",

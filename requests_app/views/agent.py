@@ -39,6 +39,7 @@ from requests_app.rules import stale_refusal, transition_refusal
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors import queues
 from requests_app.selectors.agent_page import agent_page_offer
+from requests_app.selectors.counting import BoundedPaginator
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     BackOfficeRequiredMixin,
@@ -86,6 +87,7 @@ class QueueView(AgentPageMixin, ListView):
     template_name = "agent/queues/queue.html"
     context_object_name = "requests"
     paginate_by = 50
+    paginator_class = BoundedPaginator
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queue = queues.queue_get(kwargs["queue"])

@@ -65,13 +65,13 @@ class RequestListView(ClientRequiredMixin, View):
             # list that silently ignores it.
             status = 400
             filters = portal_selectors.RequestFilters()
-            queryset = Request.objects.none()
             counts: dict[str, int] = {}
         else:
             filters = form.filters()
-            queryset = portal_selectors.portal_request_list(request.user, filters)
             counts = portal_selectors.portal_status_counts(request.user, filters)
-        paginator = Paginator(queryset, PAGE_SIZE)
+        rows_of_list = portal_selectors.PortalRows(
+            request.user, filters, portal_selectors.portal_list_total(filters, counts))
+        paginator = Paginator(rows_of_list, PAGE_SIZE)
         try:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as exc:

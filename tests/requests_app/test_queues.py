@@ -68,9 +68,25 @@ def test_counts_agree_with_the_lists_and_take_one_query(one_of_each, daily,
     for queue in queues.QUEUES:
         if queue.counted:
             listed = queues.queue_requests(daily, queue, now=now).count()
-            assert counts[queue.slug] == listed, queue.slug
+            assert counts[queue.slug].value == listed and not counts[queue.slug].capped, (
+                queue.slug)
         else:
             assert queue.slug not in counts
+
+
+@pytest.mark.django_db
+def test_a_count_stops_at_its_cap_and_says_more(client_user, daily):
+    """Past the cap a figure stops reading rows and says "N+"; below it, it is exact."""
+    from requests_app.models import Request
+    from requests_app.selectors.counting import bounded_counts
+
+    for index in range(4):
+        factories.make_request(client_user, title=f"Demande {index}")
+    counts = bounded_counts({"all": Request.objects.all(), "none": Request.objects.none(),
+                             "one": Request.objects.filter(title="Demande 2")}, cap=2)
+    assert counts["all"].capped and str(counts["all"]) == "2+" and int(counts["all"]) == 3
+    assert not counts["one"].capped and str(counts["one"]) == "1"
+    assert str(counts["none"]) == "0" and not counts["none"]
 
 
 @pytest.mark.django_db

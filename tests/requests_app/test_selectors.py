@@ -108,3 +108,43 @@ def test_internal_notes_and_lines_never_reach_clients(walk, client_user, service
 def test_malformed_keys_are_not_found(client_user, key):
     with pytest.raises(RequestNotFound):
         selectors.request_get_for_user(client_user, key)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["updated", "newest", "oldest", "priority"])
+def test_the_list_merged_from_the_rules_parts_is_the_rules_list_in_order(
+        client_user, colleague, outsider, sort):
+    """The customer list reads each part of the access rule apart and merges them: every
+    page equals the page of the one-filter list, each request once, in the same order."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests_app.models import Request
+    from requests_app.selectors import portal
+
+    made = []
+    for index in range(9):  # own (shared and private), a colleague's shared and private
+        author = client_user if index % 2 else colleague
+        made.append(factories.make_request(
+            author, title=f"Demande {index}", shared_with_organisation=index % 3 != 0,
+            priority_code=("high", "medium", "low")[index % 3]))
+    taking_part = factories.make_request(colleague, title="Demande privée",
+                                         shared_with_organisation=False)
+    services.participant_add(actor=colleague, request=taking_part, user=client_user)
+    factories.make_request(outsider, title="Demande invisible")
+    # Distinct update times in an order unrelated to the numbers.
+    now = timezone.now()
+    for offset, request in enumerate([*made, taking_part]):
+        Request.objects.filter(pk=request.pk).update(
+            updated_at=now - timedelta(minutes=(offset * 7) % 11))
+    filters = portal.RequestFilters(sort=sort)
+    expected = list(
+        selectors.request_list_visible_to(client_user)
+        .order_by(*portal.SORTS[sort]).values_list("number", flat=True))
+    assert taking_part.number in expected and len(expected) == len(set(expected)) == 8
+    counts = portal.portal_status_counts(client_user, filters)
+    assert portal.portal_list_total(filters, counts) == len(expected)
+    for offset, limit in ((0, 3), (3, 3), (6, 3), (0, 20)):
+        rows = portal.portal_request_rows(client_user, filters, offset=offset, limit=limit)
+        assert [r.number for r in rows] == expected[offset:offset + limit]

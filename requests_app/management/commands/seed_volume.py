@@ -17,10 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from requests_app.markdown import render_markdown
 from requests_app.models import (
     Comment,
     ErpModule,
@@ -71,6 +76,8 @@ PATHS: dict[str, list[str]] = {
 TARGET = {"qualify": S.QUALIFIED, "start": S.IN_PROGRESS, "escalate_to_expert":
           S.AWAITING_TRIAGE, "send_to_rnd": S.AWAITING_RND, "ask_customer":
           S.AWAITING_CUSTOMER, "propose_resolution": S.AWAITING_CUSTOMER, "close": S.CLOSED}
+DESCRIPTION = "La validation affiche une erreur.\n\n**Étapes** : ouvrir, valider."
+STAFF_COMMENT, CLIENT_COMMENT = "Merci, nous analysons.", "Voici la capture."
 WORDS = ("clôture mensuelle", "facture fournisseur", "écriture TVA", "salaires", "inventaire",
          "commande client", "bon de livraison", "rapprochement bancaire", "budget", "stock")
 
@@ -85,19 +92,21 @@ class Table:
         self.columns = [field.column for field in self.fields]
         self.defaults = {field.attname: field.get_default() for field in self.fields}
         postgres = connection.vendor == "postgresql"
-        self.convert = [_converter(field, postgres) for field in self.fields]
+        # (attribute, converter or None when the value goes as it is), in column order.
+        self.plan = [(field.attname, _converter(field, postgres)) for field in self.fields]
 
     def row(self, values: dict[str, Any]) -> tuple:
-        return tuple(
-            convert(values[field.attname] if field.attname in values
-                    else self.defaults[field.attname])
-            for field, convert in zip(self.fields, self.convert, strict=True)
-        )
+        defaults = self.defaults
+        return tuple([
+            convert(values.get(name, defaults[name])) if convert else values.get(
+                name, defaults[name])
+            for name, convert in self.plan
+        ])
 
 
-def _converter(field: models.Field, postgres: bool) -> Callable[[Any], Any]:
+def _converter(field: models.Field, postgres: bool) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
-        return lambda value: json.dumps(value)
+        return _json
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
         return (lambda value: None if value is None else value.isoformat()) if postgres else (
@@ -106,7 +115,18 @@ def _converter(field: models.Field, postgres: bool) -> Callable[[Any], Any]:
         if postgres:
             return lambda value: "t" if value else "f"
         return lambda value: int(bool(value))
-    return lambda value: value
+    return None
+
+
+_JSON_DONE: dict[str, str] = {}
+
+
+def _json(value: Any) -> str:
+    # Most payloads repeat (a transition's name and label): encode each distinct one once.
+    key = repr(value)
+    if key not in _JSON_DONE:
+        _JSON_DONE[key] = json.dumps(value)
+    return _JSON_DONE[key]
 
 
 def write(table: Table, rows: Sequence[tuple]) -> None:
@@ -130,6 +150,94 @@ def write(table: Table, rows: Sequence[tuple]) -> None:
                 f'INSERT INTO "{table.name}" ({", ".join(table.columns)}) VALUES ({marks})',
                 rows,
             )
+
+
+@lru_cache(maxsize=8)
+def rendered(text: str) -> str:
+    """The stored HTML of a text, as ``Request.save`` and ``Comment.save`` would store it."""
+    return str(render_markdown(text))
+
+
+@contextmanager
+def foreign_keys_checked_after(tables: dict[type[models.Model], Table]) -> Iterator[None]:
+    """On PostgreSQL outside a transaction, the foreign keys of the loaded tables are dropped
+    for the load and added back after it (as ``pg_restore`` does): each is then validated in
+    one pass over the table, instead of one lookup per row and key at every commit."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    names = [table.name for table in tables.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [[f'"{name}"' for name in names] + names],
+        )
+        keys = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for table, name, definition in keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+class BatchWriter:
+    """Writes batches of rows, each in its own transaction, in the order put.
+
+    On PostgreSQL outside a transaction, a second thread (its own connection) writes while
+    the next batch is being built: the rows are made in Python on one core while the server
+    loads the previous batch on the other. Elsewhere (SQLite, or inside a test's transaction,
+    which another connection could not see) it writes at once.
+    """
+
+    ORDER = (Request, Comment, RequestEvent, SloClock)
+
+    def __init__(self, tables: dict[type[models.Model], Table]) -> None:
+        self.tables = tables
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True) if self.threaded else None
+
+    def __enter__(self) -> BatchWriter:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def put(self, rows: dict[type[models.Model], list[tuple]]) -> None:
+        if self.failure is not None:
+            raise CommandError(f"Writing a batch failed: {self.failure}")
+        if self.thread is None:
+            self._write(rows)
+        else:
+            self.queue.put(rows)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+        if self.failure is not None:
+            raise CommandError(f"Writing a batch failed: {self.failure}")
+
+    def _write(self, rows: dict[type[models.Model], list[tuple]]) -> None:
+        with transaction.atomic():
+            for model in self.ORDER:
+                write(self.tables[model], rows[model])
+
+    def _run(self) -> None:
+        try:
+            while (rows := self.queue.get()) is not None:
+                if self.failure is None:
+                    self._write(rows)
+        except BaseException as exc:  # reported by the main thread, which goes on putting
+            self.failure = exc
+            while self.queue.get() is not None:
+                pass
+        finally:
+            connection.close()
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -237,18 +345,17 @@ class Command(BaseCommand):
         closed_mix = [*OPEN_MIX, (S.CLOSED, 100 - open_share * 100)]
         labels = {name: str(TRANSITIONS[name].label) for name in TARGET}
         done = 0
-        while done < total:
-            rows: dict[type[models.Model], list[tuple]] = {model: [] for model in tables}
-            for offset in range(min(BATCH, total - done)):
-                number = first_number + done + offset
-                self._one(number, rng, people, types, priorities, modules, targets, actions,
-                          calendar, now, ids, tables, rows, closed_mix, staff, labels)
-            with transaction.atomic():
-                for model in (Request, Comment, RequestEvent, SloClock):
-                    write(tables[model], rows[model])
-            done += min(BATCH, total - done)
-            if done % 100_000 == 0 or done == total:
-                self.stdout.write(f"  {done} requests")
+        with foreign_keys_checked_after(tables), BatchWriter(tables) as writer:
+            while done < total:
+                rows: dict[type[models.Model], list[tuple]] = {model: [] for model in tables}
+                for offset in range(min(BATCH, total - done)):
+                    number = first_number + done + offset
+                    self._one(number, rng, people, types, priorities, modules, targets, actions,
+                              calendar, now, ids, tables, rows, closed_mix, staff, labels)
+                writer.put(rows)
+                done += min(BATCH, total - done)
+                if done % 100_000 == 0 or done == total:
+                    self.stdout.write(f"  {done} requests")
         KeyCounter.objects.update_or_create(
             name="request", defaults={"value": first_number + total - 1})
 
@@ -280,7 +387,7 @@ class Command(BaseCommand):
         values: dict[str, Any] = {
             "id": request_id, "number": number,
             "title": f"{rng.choice(WORDS).capitalize()} : erreur {rng.randint(1000, 9999)}",
-            "description": "La validation affiche une erreur.\n\n**Étapes** : ouvrir, valider.",
+            "description": DESCRIPTION, "description_html": rendered(DESCRIPTION),
             "request_type_id": request_type.pk, "priority_id": priority.pk,
             "organisation_id": organisation, "reporter_id": reporter,
             "created_by_id": reporter, "shared_with_organisation": True,
@@ -322,11 +429,12 @@ class Command(BaseCommand):
             ((rng.choice(staff), True), (reporter, False), (servicedesk, True))
         ):
             when = created + (last - created) * (index + 1) / 4 + timedelta(minutes=index + 1)
+            body = STAFF_COMMENT if by_staff else CLIENT_COMMENT
             comment_id = ids[Comment]
             ids[Comment] += 1
             rows[Comment].append(tables[Comment].row({
                 "id": comment_id, "request_id": request_id, "author_id": author,
-                "body": ("Merci, nous analysons." if by_staff else "Voici la capture."),
+                "body": body, "body_html": rendered(body),
                 "is_internal": False, "created_at": when}))
             event(kind=EventKind.COMMENTED, created_at=when, actor_id=author,
                   comment_id=comment_id, payload={"by_back_office": by_staff})
