@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import permissions
 from requests_app.forms.portal import MultipleFileField
+from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
 from requests_app.permissions import Role
 from requests_app.selectors.queues import SORTS
@@ -333,19 +334,19 @@ class QueueFilterForm(forms.Form):
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.all(), required=False,
-        empty_label=_("Toutes"),
+        empty_label=_("Toutes"), widget=QuickSelect,
     )
     priority = forms.ModelChoiceField(
         label=_("Priorité"), queryset=Priority.objects.all(), required=False,
-        empty_label=_("Toutes"),
+        empty_label=_("Toutes"), widget=QuickSelect,
     )
     request_type = TypeChoiceField(
         label=_("Type"), queryset=RequestType.objects.select_related("category"),
-        required=False, empty_label=_("Tous"),
+        required=False, empty_label=_("Tous"), widget=QuickSelect,
     )
-    assignee = forms.ChoiceField(label=_("Assignée à"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignée à"), required=False, widget=QuickSelect)
     sort = forms.ChoiceField(
-        label=_("Trier par"), required=False,
+        label=_("Trier par"), required=False, widget=QuickSelect,
         choices=[(key, label) for key, (label, _order) in SORTS.items()],
     )
 

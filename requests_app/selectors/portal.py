@@ -253,6 +253,10 @@ class RequestPage:
     is_participant: bool
     clocks: list = field(default_factory=list)
     pending_resolution: RequestEvent | None = None
+    # The history's window: the line it started before (None: the latest lines) and the
+    # line to continue from when older ones remain.
+    history_before: int | None = None
+    history_older: int | None = None
 
     @property
     def may_answer(self) -> bool:
@@ -277,12 +281,35 @@ class RequestPage:
 _COMMENT_SHOWN_ELSEWHERE = {EventKind.CONFIRMATION_REQUESTED}
 
 
+# How many history lines a request page shows; older ones come on demand ("afficher les plus
+# anciennes"), so that a request with hundreds of comments opens as fast as any other.
+HISTORY_PAGE = 30
+
+
+def _history_window(user: AnyUser, request: Request, before: int | None
+                    ) -> tuple[list[RequestEvent], int | None]:
+    """The newest ``HISTORY_PAGE`` lines older than the line ``before`` (all lines without
+    it), newest first, and the line to continue from when older ones remain."""
+    events = request_timeline(user, request)
+    if before is not None:
+        cursor = RequestEvent.objects.filter(pk=before, request=request).values_list(
+            "created_at", flat=True).first()
+        if cursor is None:
+            raise RequestNotFound(_("Cette page de l'historique n'existe pas."))
+        events = events.filter(Q(created_at__lt=cursor) | Q(created_at=cursor, pk__lt=before))
+    window = list(events[: HISTORY_PAGE + 1])
+    older = window[HISTORY_PAGE - 1].pk if len(window) > HISTORY_PAGE else None
+    return window[:HISTORY_PAGE], older
+
+
 def timeline_entries(
-    user: AnyUser, request: Request, attachments: list[Attachment]
+    user: AnyUser, request: Request, attachments: list[Attachment],
+    events: list[RequestEvent] | None = None,
 ) -> list[TimelineEntry]:
-    """The history newest first (``request_timeline``: no internal line for a client), each
-    comment once, its attachments beside it, and never an internal comment for a client even
-    when a public line refers to it (a status change that carried an internal note)."""
+    """The history newest first (``request_timeline``, or the lines given: no internal line
+    for a client), each comment once, its attachments beside it, and never an internal
+    comment for a client even when a public line refers to it (a status change that carried
+    an internal note)."""
     back_office = permissions.is_back_office(user)
     # Both looked up with an event's comment id, which may be None.
     by_comment: dict[int | None, list[Attachment]] = defaultdict(list)
@@ -292,7 +319,9 @@ def timeline_entries(
     entries = []
     shown_comments: set[int | None] = set()
     # Oldest first, so that a comment is attached to the line that introduced it.
-    for event in reversed(list(request_timeline(user, request))):
+    if events is None:
+        events = list(request_timeline(user, request))
+    for event in reversed(events):
         comment = event.comment
         visible_comment = comment is not None and (back_office or not comment.is_internal)
         if event.kind == EventKind.ATTACHMENT_ADDED and event.comment_id in shown_comments:
@@ -314,9 +343,11 @@ def timeline_entries(
     return entries
 
 
-def request_page_for_user(user: AnyUser, key: str, *, at: datetime) -> RequestPage:
+def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
+                          before: int | None = None) -> RequestPage:
     """Everything the request page shows, in a number of queries that does not depend on the
-    number of comments, attachments or people (``RequestNotFound`` when not visible)."""
+    number of comments, attachments or people (``RequestNotFound`` when not visible): the
+    latest ``HISTORY_PAGE`` history lines, or those older than the line ``before``."""
     request = request_get_for_user(user, key)
     attachments = list(attachment_list_visible_to(user, request))
     participants = list(participant_list(request).order_by("created_at", "pk"))
@@ -325,14 +356,14 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime) -> RequestPa
         request_list_visible_to(user).filter(follows_up=request).order_by("number")
         .only("pk", "number", "title", "status")
     )
-    timeline = timeline_entries(user, request, attachments)
+    window, older = _history_window(user, request, before)
+    timeline = timeline_entries(user, request, attachments, window)
     pending = None
     if request.confirmation_state == ConfirmationState.REQUESTED:
-        pending = next(
-            (e.event for e in timeline
-             if e.event.kind == EventKind.CONFIRMATION_REQUESTED and e.event.comment_id),
-            None,
-        )
+        # The question may be further back than the lines shown: read on its own.
+        pending = (request_timeline(user, request)
+                   .filter(kind=EventKind.CONFIRMATION_REQUESTED, comment__isnull=False)
+                   .first())
     clocks: list = []
     if request.request_type.subject_to_slo:
         clocks = slo_display.clock_views_for([request.pk], at=at).get(request.pk, [])
@@ -347,6 +378,8 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime) -> RequestPa
         is_participant=is_participant,
         clocks=clocks,
         pending_resolution=pending,
+        history_before=before,
+        history_older=older,
     )
 
 

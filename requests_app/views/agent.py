@@ -44,6 +44,8 @@ from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     BackOfficeRequiredMixin,
     flood_refusal,
+    history_before,
+    history_fragment,
     refusal_on_form,
 )
 from requests_app.workflow import TRANSITIONS, action_label
@@ -191,7 +193,8 @@ class RequestPageMixin(AgentPageMixin):
         try:
             # The same reads as the client's page (each comment once, its attachments beside
             # it), in a fixed number of queries; the back office also gets internal lines.
-            page = portal_selectors.request_page_for_user(user, key, at=timezone.now())
+            page = portal_selectors.request_page_for_user(
+                user, key, at=timezone.now(), before=history_before(self.request))
         except RequestNotFound as exc:
             raise Http404(exc.message) from exc
         request_obj = page.request
@@ -230,8 +233,11 @@ class RequestPageMixin(AgentPageMixin):
 
     def render_page(self, key: str, *, status: int = 200,
                     bound: dict[str, Any] | None = None) -> HttpResponse:
-        return render(self.request, "agent/requests/detail.html",
-                      self.page_context(key, bound=bound), status=status)
+        context = self.page_context(key, bound=bound)
+        fragment = history_fragment(self.request, context["page"])
+        if fragment is not None:
+            return fragment
+        return render(self.request, "agent/requests/detail.html", context, status=status)
 
     def refused(self, request_obj: Request, error: SptError, *, form: Any = None,
                 bound_key: str = "") -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
@@ -95,3 +97,29 @@ def refusal_on_form(error: SptError, form: forms.Form | None) -> bool:
         return False
     form.add_error(error.field if error.field in form.fields else None, error.message)
     return True
+
+
+HISTORY_FRAGMENT = "partials/request_timeline.html"
+
+
+def history_before(request: HttpRequest) -> int | None:
+    """The ``before`` of a request page's URL: the history line its window starts before
+    ("afficher les plus anciennes"); anything but a line number is a page that does not
+    exist."""
+    value = request.GET.get("before", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        raise Http404(gettext_lazy("Cette page de l'historique n'existe pas."))
+    return int(value)
+
+
+def history_fragment(request: HttpRequest, page: Any) -> HttpResponse | None:
+    """Only the older history lines, for the "afficher les plus anciennes" button (htmx);
+    None for a whole page."""
+    if page.history_before is None or not request.headers.get("HX-Request"):
+        return None
+    return render(request, HISTORY_FRAGMENT, {
+        "entries": page.timeline, "viewer": request.user, "older": page.history_older,
+        "history_url": request.path,
+    })

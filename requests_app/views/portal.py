@@ -29,6 +29,8 @@ from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     ClientRequiredMixin,
     flood_refusal,
+    history_before,
+    history_fragment,
     refusal_on_form,
 )
 from requests_app.workflow import RequestStatus
@@ -233,9 +235,13 @@ def render_request_page(request: HttpRequest, key: str, *, status: int = 200,
     longer offers (the request was closed meanwhile) has its errors shown as messages."""
     user = request.user
     try:
-        page = portal_selectors.request_page_for_user(user, key, at=timezone.now())
+        page = portal_selectors.request_page_for_user(
+            user, key, at=timezone.now(), before=history_before(request))
     except RequestNotFound as error:
         raise _not_found(error) from error
+    fragment = history_fragment(request, page)
+    if fragment is not None:
+        return fragment
     r = page.request
     page_forms = _detail_forms(page, user, bound)
     for prefix, form in (bound or {}).items():

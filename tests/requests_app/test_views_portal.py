@@ -776,3 +776,41 @@ def test_template_helpers(client_user, walk, servicedesk):
         "La résolution a été confirmée ; le Customer Service va clore la demande", "vous", "—",
         "<p><strong>x</strong></p>",
     ]
+
+
+def test_a_long_history_shows_its_latest_lines_then_the_older_ones_on_demand(
+        logged_in, client_user, servicedesk):
+    """Beyond HISTORY_PAGE lines the page shows the latest ones and "Afficher les plus
+    anciennes"; the button's URL gives the older lines alone to htmx, a page of them without
+    script; the page runs the same queries with 40 comments as with 5."""
+    from requests_app.selectors.portal import HISTORY_PAGE
+
+    r = factories.make_request(client_user, title="Longue histoire")
+    for index in range(4):
+        services.comment_add(actor=client_user, request=r, body=f"Relance numéro {index}")
+    few = queries_for(logged_in, page_url(r))
+    for index in range(4, 40):
+        services.comment_add(actor=client_user, request=r, body=f"Relance numéro {index}")
+    many = queries_for(logged_in, page_url(r))
+    assert len(few) == len(many)
+
+    html = logged_in.get(page_url(r)).content.decode()
+    page = text(logged_in.get(page_url(r)))
+    assert "Relance numéro 39" in page and "Relance numéro 0 " not in page
+    assert html.count('class="timeline-item ') == HISTORY_PAGE
+    more = re.search(r'href="([^"]+\?before=(\d+))#historique"', html)
+    assert more and "Afficher les plus anciennes" in page
+    older = logged_in.get(more.group(1), HTTP_HX_REQUEST="true")
+    body = older.content.decode()
+    assert older.status_code == 200 and "<html" not in body  # the lines alone
+    assert "Relance numéro 0<" in body and "Relance numéro 39" not in body
+    assert "a créé la demande" in body and "Afficher les plus anciennes" not in body
+    without_script = text(logged_in.get(more.group(1)))
+    assert "Relance numéro 0" in without_script and "Revenir aux plus récentes" in without_script
+
+
+@pytest.mark.parametrize("before", ["abc", "²", "-1", "99999999999", "0"])
+def test_a_history_page_that_does_not_exist_is_a_404(logged_in, client_user, before):
+    r = factories.make_request(client_user)
+    response = logged_in.get(page_url(r), {"before": before})
+    assert response.status_code == 404
