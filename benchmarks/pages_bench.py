@@ -128,8 +128,10 @@ def bench_pages(runs: int) -> list[Figure]:
         raise SystemExit("No seeded volume here: run manage.py seed_volume first.")
     three = (Request.objects.filter(status=S.IN_PROGRESS, request_type__code="support")
              .order_by("-number").first())
-    mine = (Request.objects.filter(reporter=customer).exclude(title=BIG_TITLE)
-            .order_by("-number").first())
+    # Pages of requests in the same state at every volume, so that their queries compare.
+    mine = (Request.objects.filter(reporter=customer, status=S.IN_PROGRESS,
+                                   request_type__code="support")
+            .exclude(title=BIG_TITLE).order_by("-number").first())
     big = _big_request(agent, customer)
     as_agent, as_daily, as_customer = Client(), Client(), Client()
     as_agent.force_login(agent)

@@ -233,9 +233,22 @@ class Request(RequestWorkflow):
         verbose_name_plural = _("demandes")
         indexes = [
             models.Index(fields=["organisation", "status"], name="req_org_status"),
-            models.Index(fields=["reporter", "status"], name="req_reporter_status"),
+            # The customer list (``portal_status_counts``, ``portal_request_rows``): each part
+            # of the access rule counted from its index alone, and its latest rows in order.
+            models.Index(fields=["reporter", "status", "id"], name="req_reporter_status"),
+            models.Index(fields=["organisation", "status", "id"], name="req_org_shared_status",
+                         condition=models.Q(shared_with_organisation=True)),
+            models.Index(fields=["reporter", "updated_at", "number"],
+                         name="req_reporter_updated"),
+            models.Index(fields=["organisation", "updated_at", "number"],
+                         name="req_org_shared_updated",
+                         condition=models.Q(shared_with_organisation=True)),
             models.Index(fields=["assignee", "status"], name="req_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="req_status_updated"),
+            # "En attente client" and "À clôturer" (the confirmation splits one status), and
+            # "Fermées récemment": counted and listed from these indexes alone.
+            models.Index(fields=["status", "confirmation_state"], name="req_status_confirm"),
+            models.Index(fields=["status", "closed_at"], name="req_status_closed"),
             # A queue (a status) in SLO order, the nearest due first.
             models.Index(fields=["status", "slo_due_at", "number"], name="req_status_slo_due"),
             # "SLO à risque ou dépassé": open requests past their warning instant.

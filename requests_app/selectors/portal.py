@@ -105,7 +105,9 @@ def _filter_q(user: User, filters: RequestFilters, *, by_status: bool) -> Q:
     if filters.q.strip():
         condition &= _search_q(filters.q)
     if by_status:
-        condition &= Q(status__in=_statuses_kept(filters))
+        statuses = _statuses_kept(filters)
+        if len(statuses) < len(RequestStatus.choices):  # every status: no condition to test
+            condition &= Q(status__in=statuses)
     return condition
 
 
