@@ -32,5 +32,7 @@ urlpatterns = [
     path("requests/<agent_request_key:key>/details/", agent.DetailsView.as_view(), name="details"),
     path("requests/<agent_request_key:key>/assign/", agent.AssignView.as_view(), name="assign"),
     path("requests/<agent_request_key:key>/mute/", agent.MuteView.as_view(), name="mute"),
+    path("requests/<agent_request_key:key>/forms/<slug:slot>/", agent.FormSlotView.as_view(),
+         name="form"),
     path("licences/new/", sales.LicenceCreateView.as_view(), name="licence_new"),
 ]

@@ -190,6 +190,9 @@ class RequestPageMixin(AgentPageMixin):
     def page_context(self, key: str, *, bound: dict[str, Any] | None = None) -> dict[str, Any]:
         bound = bound or {}
         user = self.request.user
+        # The one form the URL asks open (``?open=``, the link of a form not rendered yet):
+        # the others are rendered only when their panel is opened (``FormSlotView``).
+        open_slot = self.request.GET.get("open", "")
         try:
             # The same reads as the client's page (each comment once, its attachments beside
             # it), in a fixed number of queries; the back office also gets internal lines.
@@ -209,7 +212,7 @@ class RequestPageMixin(AgentPageMixin):
                 "label": action_label(name),
                 "requires": TRANSITIONS[name].requires,
                 "form": form,
-                "open": form.is_bound,
+                "render": form.is_bound or open_slot == name,
                 "url": reverse("agent:transition", args=[request_obj.key, name]),
             })
         context = {
@@ -228,6 +231,12 @@ class RequestPageMixin(AgentPageMixin):
                             or AssignForm(request_obj=request_obj, user=user))
             if offer.assign else None,
         }
+        context["details_render"] = bool(
+            context["details_form"] and (context["details_form"].is_bound
+                                         or open_slot == "details"))
+        context["assign_render"] = bool(
+            context["assign_form"] and (context["assign_form"].is_bound
+                                        or open_slot == "assign"))
         context.update(self.agent_context())
         return context
 
@@ -254,6 +263,35 @@ class RequestPageMixin(AgentPageMixin):
                           status=error.status)
         messages.error(self.request, error.message)
         return self.render_page(request_obj.key, status=error.status)
+
+
+class FormSlotView(BackOfficeRequiredMixin, View):
+    """GET /agent/requests/SPT-<n>/forms/<slot>/: one form of the request page, fetched by
+    htmx when its panel is first opened (rendering every form on every view cost half the
+    page). Without htmx, the page with that form open. A form the page would not offer this
+    person now is a 404, as on the page."""
+
+    def get(self, request: AuthenticatedHttpRequest, key: str, slot: str) -> HttpResponse:
+        if not request.headers.get("HX-Request"):
+            anchor = f"{slot}-panel" if slot in ("details", "assign") else f"action-{slot}"
+            return HttpResponseRedirect(
+                f"{reverse('agent:request', args=[key])}?open={slot}#{anchor}")
+        request_obj = _request_or_404(request.user, key)
+        offer = agent_page_offer(request.user, request_obj)
+        context: dict[str, Any] = {"req": request_obj, "slot": slot}
+        if slot == "details" and offer.details:
+            context["details_form"] = DetailsForm(request_obj=request_obj, user=request.user)
+        elif slot == "assign" and offer.assign:
+            context["assign_form"] = AssignForm(request_obj=request_obj, user=request.user)
+        elif slot in offer.transitions:
+            context["action"] = {
+                "name": slot, "label": action_label(slot),
+                "form": transition_form(slot, request_obj=request_obj, user=request.user),
+                "url": reverse("agent:transition", args=[request_obj.key, slot]),
+            }
+        else:
+            raise Http404(_("Ce formulaire n'est pas proposé pour cette demande."))
+        return render(request, "agent/requests/form_slot.html", context)
 
 
 class RequestDetailView(RequestPageMixin, View):

@@ -101,6 +101,18 @@ def buttons_on(html: str, request_obj: Request) -> set[str]:
     return set(re.findall(rf'action="{prefix}([a-z_]+)/"', html))
 
 
+def page_with_forms(client, request_obj: Request) -> str:
+    """The agent request page with each of its forms as htmx fetches them when their panel
+    opens (the page itself renders none of them until then)."""
+    html = client.get(f"/agent/requests/{request_obj.key}/").content.decode()
+    slots = re.findall(rf'hx-get="(/agent/requests/{request_obj.key}/forms/[a-z_]+/)"', html)
+    for slot in slots:
+        response = client.get(slot, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, slot
+        html += response.content.decode()
+    return html
+
+
 def transition_url(request_obj: Request, name: str) -> str:
     return reverse("agent:transition", args=[request_obj.key, name])
 
@@ -164,7 +176,7 @@ def test_each_role_sees_exactly_its_buttons(status, client, people, at_status):
     r = at_status(status)
     for role in AGENT_ROLES:
         client.force_login(people[role])
-        html = client.get(f"/agent/requests/{r.key}/").content.decode()
+        html = page_with_forms(client, r)
         assert buttons_on(html, r) == BUTTONS[status].get(role, set()), (status, role)
         # ... and each one asks for what it needs.
         for name in buttons_on(html, r):
@@ -176,11 +188,11 @@ def test_only_the_assignee_closes_a_confirmed_request(client, people, at_status)
     r = at_status("confirmed")
     services.request_assign(actor=people["daily"], request=r, assignee=people["servicedesk2"])
     client.force_login(people["servicedesk"])
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert buttons_on(html, r) == set()
     assert "Le client a confirmé la résolution — à clôturer" in html
     client.force_login(people["servicedesk2"])
-    assert buttons_on(client.get(f"/agent/requests/{r.key}/").content.decode(), r) == {"close"}
+    assert buttons_on(page_with_forms(client, r), r) == {"close"}
 
 
 # ------------------------------------------------------------ forbidden by hand
@@ -262,7 +274,7 @@ def test_qualify_records_the_priority_change_and_start_the_assignee(client, peop
 
     # Daily assigns someone; a ServiceDesk agent can only take it themselves.
     client.force_login(people["daily"])
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert '<select name="start-assignee"' in html
     assert f'<option value="{people["servicedesk2"].pk}">' in html
     client.post(transition_url(r, "start"), {"start-expected_status": S.QUALIFIED,
@@ -276,7 +288,7 @@ def test_qualify_records_the_priority_change_and_start_the_assignee(client, peop
 def test_servicedesk_takes_a_request_for_themselves_only(client, people, walk):
     r = walk(S.QUALIFIED)
     client.force_login(people["servicedesk"])
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert "Prendre en charge" in html
     assert f'type="hidden" name="start-assignee" value="{people["servicedesk"].pk}"' in html
     before = snapshot(r)
@@ -351,7 +363,7 @@ def test_public_comment_and_internal_note(client, people, walk):
     comments = list(r.comments.order_by("pk").values_list("body", "is_internal"))
     assert comments == [("Nous analysons les journaux.", False),
                         ("NOTE-INTERNE le client a un paramétrage exotique.", True)]
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert "NOTE-INTERNE" in html and "Note interne" in html
     assert client.post(f"/agent/requests/{r.key}/comment/", {
         "comment-body": "", "comment-visibility": "public"}).status_code == 400
@@ -375,7 +387,7 @@ def test_internal_notes_never_reach_a_client_page(client, people, walk):
 
     # The agent page shows all three, marked.
     client.force_login(people["servicedesk"])
-    agent_html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    agent_html = page_with_forms(client, r)
     for n in (1, 2, 3):
         assert f"NOTE-INTERNE-{n}" in agent_html
     # The client's pages show none of them, nor that they exist.
@@ -426,7 +438,7 @@ def test_details_change_is_in_the_history(client, people, walk):
 def test_sales_cannot_edit_details_nor_assign(client, people):
     r = factories.make_licence(people["sales"], people["client"])
     client.force_login(people["sales"])
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert f"/agent/requests/{r.key}/details/" not in html
     assert f"/agent/requests/{r.key}/assign/" not in html
     before = snapshot(r)
@@ -469,7 +481,7 @@ def test_mute_and_unmute(client, people, walk):
 def test_a_closed_request_offers_nothing_and_refuses_everything(client, people, walk):
     r = walk(S.CLOSED)
     client.force_login(people["servicedesk"])
-    html = client.get(f"/agent/requests/{r.key}/").content.decode()
+    html = page_with_forms(client, r)
     assert buttons_on(html, r) == set()
     assert f"/agent/requests/{r.key}/comment/" not in html
     assert "Fermé est définitif" in html
@@ -651,9 +663,9 @@ def test_request_page_runs_the_same_queries_with_few_and_many_comments(client, p
 def test_another_servicedesk_agent_may_take_over_a_request(client, people, walk):
     r = walk(S.IN_PROGRESS)
     client.force_login(people["servicedesk"])  # already theirs: nothing to take
-    assert "Prendre la demande" not in client.get(f"/agent/requests/{r.key}/").content.decode()
+    assert "Prendre la demande" not in page_with_forms(client, r)
     client.force_login(people["servicedesk2"])
-    assert "Prendre la demande" in client.get(f"/agent/requests/{r.key}/").content.decode()
+    assert "Prendre la demande" in page_with_forms(client, r)
     before = snapshot(r)
     response = client.post(f"/agent/requests/{r.key}/assign/", {
         "assign-assignee": people["servicedesk"].pk})
@@ -663,3 +675,29 @@ def test_another_servicedesk_agent_may_take_over_a_request(client, people, walk)
         "assign-assignee": people["servicedesk2"].pk})
     assert response.status_code == 302
     assert Request.objects.get(pk=r.pk).assignee == people["servicedesk2"]
+
+
+@pytest.mark.django_db
+def test_the_page_renders_its_forms_only_when_opened(client, people, walk):
+    """The request page carries no transition form until its panel opens (htmx fetches it);
+    without script, the link opens the page with that form; a form the page would not
+    offer is a 404."""
+    r = walk(S.OPEN)
+    client.force_login(people["frontdesk"])
+    page = client.get(f"/agent/requests/{r.key}/").content.decode()
+    assert buttons_on(page, r) == set() and 'id="action-qualify"' in page
+    fragment = client.get(f"/agent/requests/{r.key}/forms/qualify/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    assert buttons_on(fragment.content.decode(), r) == {"qualify"}
+    without_script = client.get(f"/agent/requests/{r.key}/forms/qualify/")
+    assert without_script.status_code == 302
+    assert without_script["Location"] == f"/agent/requests/{r.key}/?open=qualify#action-qualify"
+    opened = client.get(without_script["Location"]).content.decode()
+    assert buttons_on(opened, r) == {"qualify"}
+    assert '<details class="agent-action" id="action-qualify" open>' in opened
+    for slot in ("close", "assign", "nothing"):
+        assert client.get(f"/agent/requests/{r.key}/forms/{slot}/",
+                          HTTP_HX_REQUEST="true").status_code == 404
+    client.force_login(people["rnd"])  # R&D may not qualify
+    assert client.get(f"/agent/requests/{r.key}/forms/qualify/",
+                      HTTP_HX_REQUEST="true").status_code == 404
