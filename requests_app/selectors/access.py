@@ -89,16 +89,29 @@ def request_get_for_user(user: AnyUser, key: str | int) -> Request:
         raise RequestNotFound()
     request = (
         request_list_visible_to(user)
-        .select_related(
-            "request_type__category", "priority", "organisation", "reporter", "created_by",
-            "assignee", "module", "qualified_by", "updated_by", "follows_up",
-        )
+        .select_related("request_type__category", "priority", "organisation", "module",
+                        "follows_up")
         .filter(number=number)
         .first()
     )
     if request is None:
         raise RequestNotFound()
+    _people_joined(request)
     return request
+
+
+# The people a request page names. Read in one query of their own: five more joins made
+# PostgreSQL spend four times longer planning the request's query than running it.
+_PEOPLE = ("reporter", "created_by", "assignee", "qualified_by", "updated_by")
+
+
+def _people_joined(request: Request) -> None:
+    ids = {getattr(request, f"{name}_id") for name in _PEOPLE} - {None}
+    people = User.objects.in_bulk(ids)
+    for name in _PEOPLE:
+        pk = getattr(request, f"{name}_id")
+        if pk in people:
+            setattr(request, name, people[pk])
 
 
 def request_is_visible_to(user: AnyUser, request_id: int) -> bool:
