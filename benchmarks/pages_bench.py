@@ -48,6 +48,7 @@ class Figure:
     median_ms: float
     size: int
     ratio: float = 0.0
+    costliest: str = ""  # the SQL of the page's slowest query (``--explain``)
 
 
 def setup() -> None:
@@ -80,8 +81,37 @@ def measure(client, name: str, url: str, runs: int) -> Figure:
         began = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - began) * 1000)
+    slowest = max(queries, key=lambda q: float(q["time"]), default={"sql": ""})
     return Figure(name, len(queries), sql_ms, min(timings), statistics.median(timings),
-                  len(response.content))
+                  len(response.content), costliest=slowest["sql"])
+
+
+# The tables a page must never read whole.
+BIG_TABLES = ("requests_app_request", "slo_sloclock", "requests_app_comment",
+              "requests_app_requestevent")
+
+
+def explain(figure: Figure) -> list[str]:
+    """EXPLAIN ANALYZE of the page's slowest query: its scan nodes, and whether any reads one
+    of the big tables sequentially."""
+    from django.db import connection
+
+    sql = figure.costliest
+    if sql.startswith("DECLARE"):  # a server-side cursor: explain the query it runs
+        sql = sql[sql.index(" FOR ") + len(" FOR "):]
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return [f"  (not a SELECT: {sql[:60]})"]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN ANALYZE " + sql)
+        plan = [line for (line,) in cursor.fetchall()]
+    scans = [line.strip() for line in plan if "Scan" in line or "Time:" in line]
+    sequential = [line for line in scans if line.startswith("->  Seq Scan on") or
+                  line.startswith("Seq Scan on")]
+    big = [line for line in sequential if any(f" {table} " in f"{line} " for table in
+                                              BIG_TABLES)]
+    verdict = ("  sequential scan of a big table: " + "; ".join(big)) if big else \
+        "  no sequential scan of the request, clock, comment or history tables"
+    return [*(f"  {line}" for line in scans), verdict]
 
 
 def _big_request(agent, customer):
@@ -222,6 +252,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-writes", action="store_true")
+    parser.add_argument("--explain", action="store_true",
+                        help="EXPLAIN ANALYZE each page's slowest query")
     options = parser.parse_args()
     setup()
     from django.db import connection
@@ -236,6 +268,10 @@ def main() -> None:
     for f in figures:
         print(f"{f.page:36} {f.queries:7d} {f.sql_ms:8.1f} {f.min_ms:8.1f} {f.median_ms:8.1f} "
               f"{f.size:9d} {f.ratio:9.1f}")
+    if options.explain and connection.vendor == "postgresql":
+        for f in figures[1:]:
+            print(f"\n{f.page}: its slowest query")
+            print("\n".join(explain(f)))
     if not options.no_writes:
         writes = bench_writes()
         if writes is None:

@@ -236,7 +236,8 @@ class Request(RequestWorkflow):
             # The customer list (``portal_status_counts``, ``portal_request_rows``): each part
             # of the access rule counted from its index alone, and its latest rows in order.
             models.Index(fields=["reporter", "status", "id"], name="req_reporter_status"),
-            models.Index(fields=["organisation", "status", "id"], name="req_org_shared_status",
+            models.Index(fields=["organisation", "status", "reporter", "id"],
+                         name="req_org_shared_status",
                          condition=models.Q(shared_with_organisation=True)),
             models.Index(fields=["reporter", "updated_at", "number"],
                          name="req_reporter_updated"),

@@ -2,9 +2,9 @@
 
 Two shapes:
 
-- ``grouped_count_of_union``: how many rows per value of a column in the union of several
-  querysets (the parts of the access rule), each part read through its own index, every row
-  counted once however many parts it belongs to;
+- ``grouped_count_of_union``: how many rows per value of a column meet any of several
+  conditions (the parts of the access rule), each part counted from its own index, every
+  row once however many parts it belongs to;
 - ``bounded_counts``: how many rows each of several querysets holds, up to a cap, in one
   query: each count stops reading at ``cap + 1`` rows, so the navigation's figures cost the
   same with a hundred or a million open requests. Past the cap, a figure reads "999+".
@@ -12,13 +12,14 @@ Two shapes:
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils.formats import number_format
 
 # How far a navigation or list figure counts before it says "more than".
@@ -68,25 +69,30 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple] | None:
     return sql, tuple(params)
 
 
-def grouped_count_of_union(parts: list[QuerySet], column: str) -> dict[str, int]:
-    """{value of ``column``: rows} over the union of ``parts`` (querysets of one model)."""
-    if not parts:
-        return {}
+def grouped_count_of_union(rows: QuerySet, parts: list[Q], column: str) -> dict[str, int]:
+    """{value of ``column``: rows} among ``rows`` that meet any of ``parts``, each row once.
+
+    Each part is counted apart, without the rows of the parts before it (``part AND NOT
+    earlier``), and the counts added up: no row is ever collected to be deduplicated, so
+    every part is counted from its own index."""
     selects: list[str] = []
     params: list = []
-    for part in parts:
-        compiled = _sql(part.order_by().values_list("pk", column))
+    for index, part in enumerate(parts):
+        disjoint = rows.filter(part)
+        if index:
+            disjoint = disjoint.exclude(reduce(operator.or_, parts[:index]))
+        compiled = _sql(disjoint.order_by().values(column).annotate(n=Count("pk")))
         if compiled is not None:
             selects.append(compiled[0])
             params.extend(compiled[1])
     if not selects:
         return {}
     quoted = connection.ops.quote_name(column)
-    statement = (f"SELECT {quoted}, COUNT(*) FROM ({' UNION '.join(selects)}) AS visible "
+    statement = (f"SELECT {quoted}, SUM(n) FROM ({' UNION ALL '.join(selects)}) AS parts "
                  f"GROUP BY {quoted}")
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return {value: count for value, count in cursor.fetchall()}
+        return {value: int(count) for value, count in cursor.fetchall()}
 
 
 def bounded_counts(querysets: dict[str, QuerySet], cap: int = COUNT_CAP

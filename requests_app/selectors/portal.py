@@ -132,10 +132,12 @@ def _visible_parts(user: User, condition: Q) -> list[QuerySet[Request]]:
 
 def portal_status_counts(user: User, filters: RequestFilters) -> dict[str, int]:
     """How many requests per status under the other filters (search, type, scope), in one
-    grouped query over the union of the rule's parts; statuses with none are absent. The
-    list's total and its pages are computed from these (``portal_list_total``)."""
+    query over the rule's parts, each counted from its index; statuses with none are absent.
+    The list's total and its pages are computed from these (``portal_list_total``)."""
+    parts = request_visible_parts(user)
     return grouped_count_of_union(
-        _visible_parts(user, _filter_q(user, filters, by_status=False)), "status")
+        Request.objects.filter(_filter_q(user, filters, by_status=False)),
+        [Q()] if parts is None else parts, "status")
 
 
 def portal_list_total(filters: RequestFilters, counts: dict[str, int]) -> int:
