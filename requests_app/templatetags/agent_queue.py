@@ -55,8 +55,8 @@ def _person(user: Any) -> str:
 
 
 def slo_cell(clocks: list) -> SafeString:
-    """The clock that matters most now, as a badge with the time left or overdue (the queue's
-    SLO cell; ``partials/slo_cell.html`` says the same for other pages)."""
+    """The queue's SLO cell: the clock that matters most now (the running one due first, else
+    a paused one, else the verdict), as a badge with the time left or overdue."""
     clock = display.nearest_clock(list(clocks or []))
     if clock is None:
         return mark_safe("")

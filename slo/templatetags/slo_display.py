@@ -15,12 +15,6 @@ def slo_customer_status(clocks) -> str | None:
     return display.customer_status(list(clocks or []))
 
 
-@register.simple_tag
-def slo_nearest(clocks) -> display.ClockView | None:
-    """``{% slo_nearest clocks as clock %}``: the clock a queue cell shows."""
-    return display.nearest_clock(list(clocks or []))
-
-
 @register.filter
 def slo_clock_label(kind: str) -> str:
     """``{{ event.payload.clock|slo_clock_label }}``: "Première réponse" / "Résolution"."""
