@@ -11,7 +11,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.markdown import render_markdown
-from requests_app.workflow import ConfirmationState, RequestStatus, RequestWorkflow, Resolution
+from requests_app.workflow import (
+    OPEN_STATUSES,
+    ConfirmationState,
+    RequestStatus,
+    RequestWorkflow,
+    Resolution,
+)
 
 KEY_PREFIX = "SPT-"
 
@@ -139,6 +145,10 @@ def _save_rendered(instance: models.Model, source: str, target: str, kwargs: dic
             kwargs["update_fields"] = {*update_fields, target}
 
 
+# The open statuses, as the condition of the partial indexes that hold only open requests.
+_OPEN = models.Q(status__in=list(OPEN_STATUSES))
+
+
 def stored_html(html: str, text: str) -> SafeString:
     """The stored sanitised HTML of a text; rendered now for a row written around ``save``
     (a bulk load), which is why the text comes along."""
@@ -254,14 +264,10 @@ class Request(RequestWorkflow):
             models.Index(fields=["status", "slo_due_at", "number"], name="req_status_slo_due"),
             # "SLO à risque ou dépassé": open requests past their warning instant.
             models.Index(fields=["slo_warn_at"], name="req_open_slo_warn",
-                         condition=models.Q(status__in=[
-                             "open", "qualified", "in_progress", "awaiting_triage",
-                             "awaiting_rnd", "awaiting_customer"])),
+                         condition=_OPEN),
             # "Toutes les demandes ouvertes" in SLO order: several statuses, one index.
             models.Index(fields=["slo_due_at", "number"], name="req_open_slo_due",
-                         condition=models.Q(status__in=[
-                             "open", "qualified", "in_progress", "awaiting_triage",
-                             "awaiting_rnd", "awaiting_customer"])),
+                         condition=_OPEN),
         ]
 
     def __str__(self) -> str:
