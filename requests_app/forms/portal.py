@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import services
 from requests_app.exceptions import InvalidInput
+from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Priority, RequestType
 from requests_app.selectors import portal as portal_selectors
 from requests_app.workflow import RequestStatus
@@ -119,6 +120,16 @@ class RequestFilterForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["type"]).queryset = (
             portal_selectors.request_type_list()
         )
+        for name in ("status", "type", "state", "scope", "sort"):
+            field = self.fields[name]
+            field.widget = QuickSelect(attrs={"class": "form-select"},
+                                       choices=field.widget.choices)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:  # the red border crispy gave a field in error
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
     def filters(self) -> portal_selectors.RequestFilters:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
