@@ -14,6 +14,13 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Every minute: record SLO warnings and breaches that came due, each once.
     "slo-sweep": {"task": "slo.tasks.sweep_clocks_task", "schedule": crontab()},
+    # Every minute: the SLO report's roll-ups of the months whose verdicts changed (the report
+    # refreshes its own period too; this keeps that work off the page). Dropped when late.
+    "slo-rollups": {"task": "slo.tasks.refresh_rollups_task", "schedule": crontab(),
+                    "options": {"expires": 55}},
+    # Nightly at 02:30: the last 25 months recomputed, repairing what no change announced.
+    "slo-rollups-repair": {"task": "slo.tasks.repair_rollups_task",
+                           "schedule": crontab(hour=2, minute=30)},
     # Every minute: re-send outbox rows whose first send did not happen (broker down, crash,
     # mail server refusing). A sweep not run within the minute is dropped, so that a worker
     # coming back after a long stop runs one sweep, not one per minute missed.

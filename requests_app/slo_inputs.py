@@ -14,6 +14,7 @@ from datetime import datetime
 from requests_app import events
 from requests_app.models import EventKind, Request, RequestEvent
 from requests_app.workflow import RequestStatus
+from slo import rollups
 from slo import services as slo_services
 from slo.subjects import Nearest, SloHistory, SloSubject, StatusChange
 
@@ -105,3 +106,9 @@ def slo_nearest_record(nearest: dict[int, Nearest]) -> None:
     for request_id, instants in nearest.items():
         Request.objects.filter(pk=request_id).update(slo_due_at=instants.due_at,
                                                      slo_warn_at=instants.warn_at)
+
+
+def slo_report_regroup(request: Request) -> None:
+    """The request's priority changed: the SLO report's figures of its clocks that already
+    stopped move to the new priority's group (their months are refreshed)."""
+    rollups.rollups_mark_request(request.pk)

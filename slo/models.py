@@ -403,3 +403,78 @@ class SloClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.get_kind_display()} ({self.get_state_display()})"
+
+
+# ------------------------------------------------------------------------------ roll-ups
+
+
+class SloRollup(models.Model):
+    """The SLO report's figures for one clock kind in one group, kept by ``slo.rollups``.
+
+    ``months`` = 1: one calendar month (local time), for the month alone (``breakdown`` empty)
+    or for one group of a breakdown (``breakdown`` = its name, ``group_key`` = the group): the
+    verdicts, the histogram of business minutes the longer periods are merged from, and its
+    median. Longer ``months`` (3, 6, 12, 24): the period ending with ``end_month``, kept for
+    the current month only, without histogram. The label and ordering are those of the last
+    refresh (the report asks the breakdown for the current ones)."""
+
+    end_month = models.DateField(_("dernier mois"))
+    months = models.PositiveSmallIntegerField(_("nombre de mois"), default=1)
+    kind = models.CharField(_("compteur"), max_length=20, choices=ClockKind.choices)
+    breakdown = models.CharField(_("répartition"), max_length=40, blank=True)
+    group_key = models.CharField(_("groupe"), max_length=255, blank=True)
+    group_label = models.TextField(_("libellé du groupe"), blank=True)
+    ordering = models.JSONField(_("clé de tri"), default=list, blank=True)
+    met = models.PositiveIntegerField(_("respectés"), default=0)
+    breached = models.PositiveIntegerField(_("dépassés"), default=0)
+    median_seconds = models.PositiveIntegerField(
+        _("médiane (secondes ouvrées)"), null=True, blank=True
+    )
+    # {business minute (consumed_seconds // 60), as a string: number of clocks}.
+    histogram = models.JSONField(_("histogramme (minutes ouvrées)"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-end_month", "months", "breakdown", "group_key", "kind"]
+        verbose_name = _("agrégat SLO")
+        verbose_name_plural = _("agrégats SLO")
+        constraints = [
+            # Also the index of the report's one read: (end month, months, breakdown).
+            models.UniqueConstraint(
+                fields=["end_month", "months", "breakdown", "group_key", "kind"],
+                name="slo_one_rollup_per_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.breakdown} {self.group_key}" if self.breakdown else ""
+        return f"{self.end_month:%Y-%m} ×{self.months} {where} {self.kind}"
+
+
+class SloRollupChange(models.Model):
+    """A month whose roll-ups are out of date: one row per change of a stopped clock, written
+    in the writer's transaction. Insert-only, so that writers never wait on each other; the
+    refresh that took a row into account deletes it."""
+
+    month = models.DateField(_("mois"), db_index=True)
+
+    class Meta:
+        verbose_name = _("mois SLO à recalculer")
+        verbose_name_plural = _("mois SLO à recalculer")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class SloRollupState(models.Model):
+    """The one row of the roll-ups' state: locked by each refresh (refreshes run one at a
+    time), and the month the longer periods are kept for."""
+
+    periods_end = models.DateField(_("périodes calculées jusqu'au mois"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("recalculé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("état des agrégats SLO")
+        verbose_name_plural = _("état des agrégats SLO")
+
+    def __str__(self) -> str:
+        return f"{self.periods_end or '—'}"

@@ -1,20 +1,27 @@
 """The SLO report: compliance per month, priority and organisation for each clock, the median
-business time, and the chart's geometry. Aggregate queries only, never rows loaded into
-Python; a fixed number of queries whatever the number of clocks (one per dimension on
-PostgreSQL, two on SQLite).
+business time, and the chart's geometry.
+
+Two sources, the same figures. A reader who sees every request (the back office) reads the
+roll-ups ``slo.rollups`` keeps: a few hundred rows whatever the number of clocks, the dirty
+months of the period refreshed first so that the page is exact right after a change. A reader
+restricted to some requests (their set is small) gets the live computation
+(:func:`slo_report_live`): aggregate queries over the clocks, never rows loaded into Python, a
+fixed number of queries whatever the number of clocks (one per dimension on PostgreSQL, two on
+SQLite).
 
 A clock counts in the month it **stopped** (when its verdict was given: met or breached);
 running and paused clocks have no verdict yet and are left out. The median is the median of
 the business time each stopped clock consumed (for Résolution: the time to resolution, pauses
-excluded). PostgreSQL computes it in the grouping query (``percentile_cont(0.5)``); SQLite,
-which has no such aggregate, with window functions (row number and count per group) in a
-second query that returns only the one or two middle rows of each group. Both give the middle
-value, or the mean of the two middle values.
+excluded). Live, PostgreSQL computes it in the grouping query (``percentile_cont(0.5)``);
+SQLite, which has no such aggregate, with window functions (row number and count per group)
+in a second query that returns only the one or two middle rows of each group. Both give the
+middle value, or the mean of the two middle values. The roll-ups give the same exact to the
+minute (the middle minute, or the mean of the two middle minutes: see ``slo.rollups``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -53,13 +60,18 @@ MONTH = "month"
 class Breakdown:
     """A grouping of the report besides the month, handed in by the caller (the request app
     knows how its requests are grouped; ``slo`` names none of their fields): the group's key
-    and label as expressions over the clocks, and the groups' order."""
+    and label as expressions over the clocks, and the groups' order.
+
+    ``group_names``, optional: given group keys, their current ``(key, label)`` in the report's
+    order (one query). The roll-ups store the label and order of their last refresh; this
+    gives the report today's names and order (a renamed organisation, a re-ranked priority)."""
 
     name: str
     title: str
     group: Any
     label: Any
     ordering: list[Any]
+    group_names: Callable[[Collection[str]], list[tuple[str, str]]] | None = None
 
 
 def _zone() -> ZoneInfo:
@@ -100,6 +112,17 @@ class ReportRow:
     @property
     def median_text(self) -> str:
         return "—" if self.median_seconds is None else duration_text(self.median_seconds)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The figures of one row of the report as a roll-up holds them."""
+
+    met: int
+    breached: int
+    median_seconds: int | None
+    label: str = ""
+    ordering: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -168,7 +191,7 @@ def _month_of(firsts: list[date]) -> Case:
 
 
 
-def _medians(clocks: QuerySet, group) -> dict[tuple, int]:
+def _medians(clocks: QuerySet, group: Any) -> dict[tuple, int]:
     """{(group, kind): median consumed seconds}: the middle row(s) of each group, by window."""
     partition = [F("group"), F("kind")]
     middle = (
@@ -237,13 +260,95 @@ def _rows(clocks: QuerySet, name: str, group: Any, label: Any, ordering: list[An
     return rows
 
 
+def _month_rows(firsts: list[date], kinds: list[str], found: list[ReportRow]) -> list[ReportRow]:
+    """Every month of the period, empty ones included, so the chart has no holes."""
+    by_month = {(row.key, row.kind): row for row in found}
+    return [
+        by_month.get((_month_key(first), kind))
+        or ReportRow(key=_month_key(first), label=_month_label(first), kind=kind)
+        for first in firsts
+        for kind in kinds
+    ]
+
+
 def slo_report(
     *, at: datetime, months: int = DEFAULT_MONTHS, kinds: list[str] | None = None,
     requests: QuerySet | None = None, breakdowns: Sequence[Breakdown] = (),
 ) -> SloReport:
     """The report over the last ``months`` months, by month and by each of ``breakdowns``;
-    ``requests`` (the reader's visible requests, from the access rule) restricts it. One
-    aggregate query per grouping on PostgreSQL, two on SQLite."""
+    ``requests`` (the reader's visible requests, from the access rule) restricts it.
+
+    Unrestricted (``None`` or an unfiltered queryset: the back office sees every request), it
+    is read from the roll-ups, after refreshing the dirty months of the period: a fixed number
+    of small queries. Restricted, it is computed live over the reader's clocks."""
+    if requests is not None and requests.query.has_filters():
+        return slo_report_live(at=at, months=months, kinds=kinds, requests=requests,
+                               breakdowns=breakdowns)
+    # Imported here: slo.rollups builds on this module (Breakdown, Tally, the periods).
+    from slo import rollups
+
+    if not rollups.rollups_cover([b.name for b in breakdowns]):
+        return slo_report_live(at=at, months=months, kinds=kinds, breakdowns=breakdowns)
+    kinds = list(kinds or engine.CLOCK_KINDS)
+    start, end, firsts = report_period(months=months, at=at)
+    figures = rollups.rollups_figures(firsts=firsts, kinds=kinds,
+                                      names=[b.name for b in breakdowns])
+    found = [
+        ReportRow(key=_month_key(first), label=_month_label(first), kind=kind, met=tally.met,
+                  breached=tally.breached, median_seconds=tally.median_seconds)
+        for (first, kind), tally in figures.months.items()
+    ]
+    return SloReport(
+        start=start,
+        end=end,
+        months=firsts,
+        kinds=kinds,
+        by_month=_month_rows(firsts, kinds, found),
+        breakdowns=[
+            (b.name, b.title, _rollup_rows(b, figures.groups.get(b.name, {})))
+            for b in breakdowns
+        ],
+    )
+
+
+def _rollup_rows(breakdown: Breakdown, tallies: dict[tuple[str, str], Tally]) -> list[ReportRow]:
+    """One breakdown's rows from its roll-up tallies, ordered as the live query orders them:
+    by the groups' order, then by clock kind."""
+    kinds_of: dict[str, list[str]] = {}
+    for key, kind in sorted(tallies, key=lambda pair: pair[1]):
+        kinds_of.setdefault(key, []).append(kind)
+
+    def first(key: str) -> Tally:
+        return tallies[(key, kinds_of[key][0])]
+
+    ordered = []
+    if breakdown.group_names is not None:
+        ordered = [(key, label) for key, label in breakdown.group_names(list(kinds_of))
+                   if key in kinds_of]
+    # Without the hook, or for a group it no longer knows (a row deleted since the refresh):
+    # the order and label of the last refresh, NULLs last.
+    known = {key for key, _label in ordered}
+    ordered += [
+        (key, first(key).label)
+        for key in sorted(set(kinds_of) - known,
+                          key=lambda key: [(value is None, value) for value in first(key).ordering])
+    ]
+    rows = []
+    for key, label in ordered:
+        for kind in kinds_of[key]:
+            tally = tallies[(key, kind)]
+            rows.append(ReportRow(key=key, label=label, kind=kind, met=tally.met,
+                                  breached=tally.breached, median_seconds=tally.median_seconds))
+    return rows
+
+
+def slo_report_live(
+    *, at: datetime, months: int = DEFAULT_MONTHS, kinds: list[str] | None = None,
+    requests: QuerySet | None = None, breakdowns: Sequence[Breakdown] = (),
+) -> SloReport:
+    """The report computed over the clocks themselves (the restricted readers' path, and the
+    reference the roll-ups are tested against). One aggregate query per grouping on
+    PostgreSQL, two on SQLite."""
     kinds = list(kinds or engine.CLOCK_KINDS)
     start, end, firsts = report_period(months=months, at=at)
     clocks = SloClock.objects.filter(
@@ -255,20 +360,12 @@ def slo_report(
         # no semi-join over the whole request table then.
         clocks = clocks.filter(request_id__in=requests.values("pk"))
     month_rows_found = _rows(clocks, MONTH, _month_of(firsts), None, [F("group")])
-    by_month = {(row.key, row.kind): row for row in month_rows_found}
-    # Every month of the period appears, empty ones included, so the chart has no holes.
-    month_rows = [
-        by_month.get((_month_key(first), kind))
-        or ReportRow(key=_month_key(first), label=_month_label(first), kind=kind)
-        for first in firsts
-        for kind in kinds
-    ]
     return SloReport(
         start=start,
         end=end,
         months=firsts,
         kinds=kinds,
-        by_month=month_rows,
+        by_month=_month_rows(firsts, kinds, month_rows_found),
         breakdowns=[
             (b.name, b.title, _rows(clocks, b.name, b.group, b.label, b.ordering))
             for b in breakdowns

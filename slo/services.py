@@ -42,7 +42,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils.module_loading import import_string
 
-from slo import engine, selectors
+from slo import engine, rollups, selectors
 from slo.calendar import WorkingCalendar, default_calendar
 from slo.models import SloClock
 from slo.subjects import BreachLifted, ClocksSynced, Nearest, SloSubject
@@ -79,6 +79,22 @@ def _row_update(
         row.breached_at = None
         update.append("breached_at")
     return update, lifted
+
+
+def _verdict(clock: engine.Clock | None) -> tuple | None:
+    """What the SLO report counts of a clock: its verdict, when it was given, after how long."""
+    if clock is None or not clock.is_stopped:
+        return None
+    return (clock.state, clock.stopped_at, clock.consumed_seconds)
+
+
+def _rollups_follow(before: engine.Clock | None, after: engine.Clock) -> None:
+    """A verdict given, changed or withdrawn: the report's roll-ups of the month it was in
+    and of the month it is in are out of date (one insert, in this transaction). A clock's
+    deletion is followed by a signal (``slo.signals``), which also sees a request's."""
+    old, new = _verdict(before), _verdict(after)
+    if old != new:
+        rollups.rollups_mark(old[1] if old else None, new[1] if new else None)
 
 
 def _row_new(request_id: int, clock: engine.Clock) -> SloClock:
@@ -124,6 +140,7 @@ def _clock_bring_up_to_date(
         return None
     update, lifted = _row_update(row, clock, at=at, calendar=calendar)
     row.save(update_fields=update)
+    _rollups_follow(before, clock)
     return lifted
 
 
@@ -158,13 +175,12 @@ def clocks_sync(*, subject: SloSubject, at: datetime) -> ClocksSynced:
     calendar = default_calendar()
     missing = set(targets) - set(rows)
     if missing:
-        SloClock.objects.bulk_create([
-            _row_new(subject.request_id, clock)
-            for clock in _clocks_from_history(
-                subject, at=at, kinds=missing, targets=targets, actions=actions,
-                calendar=calendar,
-            )
-        ])
+        built = _clocks_from_history(
+            subject, at=at, kinds=missing, targets=targets, actions=actions, calendar=calendar,
+        )
+        SloClock.objects.bulk_create([_row_new(subject.request_id, clock) for clock in built])
+        # A replay (type changed to one subject to the SLO) may give verdicts in past months.
+        rollups.rollups_mark(*(clock.stopped_at for clock in built if clock.is_stopped))
     action = actions.get(subject.status, engine.RUN)
     lifted = []
     for kind, row in rows.items():
@@ -192,9 +208,11 @@ def first_response_record(*, subject: SloSubject, at: datetime) -> Nearest | Non
     if row is None:
         return None
     calendar = default_calendar()
-    clock = engine.clock_stop(clock_from_row(row), at=at, calendar=calendar)
+    before = clock_from_row(row)
+    clock = engine.clock_stop(before, at=at, calendar=calendar)
     update, _lifted = _row_update(row, clock, at=at, calendar=calendar)
     row.save(update_fields=update)
+    _rollups_follow(before, clock)
     return clocks_nearest([subject.request_id])[subject.request_id]
 
 

@@ -1,9 +1,12 @@
-"""Configuration changes recompute the open clocks, in a task after commit.
+"""Configuration changes recompute the open clocks, in a task after commit; a deleted
+stopped clock puts the report's roll-ups of its month out of date.
 
-A signal, as STYLE.md allows for cross-cutting concerns: the admin, a data migration or a
+Signals, as STYLE.md allows for cross-cutting concerns: the admin, a data migration or a
 shell all change these rows, and each change must reach the running clocks (new due and
 warning instants, new targets, the status policy). The task is queued once per transaction
-by ``slo.services.recompute_schedule``.
+by ``slo.services.recompute_schedule``. The roll-ups are a cache of the clocks: a clock is
+deleted by ``slo.services.clocks_sync`` (a type no longer subject to the SLO) or, through the
+cascade, with its request (the admin, a data fix); the signal sees both.
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from slo.models import BusinessCalendar, ClosureDay, SloTarget, StatusClockPolicy, WorkingPeriod
+from slo import rollups
+from slo.models import (
+    BusinessCalendar,
+    ClockState,
+    ClosureDay,
+    SloClock,
+    SloTarget,
+    StatusClockPolicy,
+    WorkingPeriod,
+)
 
 
 @receiver(post_save, sender=BusinessCalendar, dispatch_uid="slo_recompute_calendar_saved")
@@ -30,3 +42,9 @@ def _configuration_changed(sender, raw: bool = False, **kwargs) -> None:
     from slo.services import recompute_schedule
 
     recompute_schedule()
+
+
+@receiver(post_delete, sender=SloClock, dispatch_uid="slo_rollups_clock_deleted")
+def _clock_deleted(sender, instance: SloClock, **kwargs) -> None:
+    if instance.state in (ClockState.MET, ClockState.BREACHED):
+        rollups.rollups_mark(instance.stopped_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from slo import services
+from slo import rollups, services
 
 
 @shared_task(ignore_result=True)
@@ -19,3 +19,16 @@ def sweep_clocks_task() -> dict[str, int]:
 def recompute_clocks_task() -> int:
     """After a calendar, closure day, target or status policy change (queued on commit)."""
     return services.clocks_recompute(at=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def refresh_rollups_task() -> int:
+    """Every minute (beat): recompute the SLO report's roll-ups of the months that changed."""
+    return rollups.rollups_refresh()
+
+
+@shared_task(ignore_result=True)
+def repair_rollups_task() -> int:
+    """Nightly (beat): recompute the last 25 months, whatever changed (a request's priority
+    changed after its clocks stopped, rows written by raw SQL)."""
+    return rollups.rollups_refresh_recent()

@@ -216,6 +216,9 @@ SLO_CROSSING_HANDLER = "requests_app.events.slo_crossing_record"
 SLO_SUBJECT_PROVIDER = "requests_app.slo_inputs.slo_subjects_for"
 # ... and hands it the requests' nearest due and warning instants the recomputation moved.
 SLO_NEAREST_RECORDER = "requests_app.slo_inputs.slo_nearest_record"
+# ... and asks this one for the SLO report's breakdowns (priority, organisation), which the
+# roll-ups are kept for.
+SLO_REPORT_BREAKDOWNS = "requests_app.selectors.reports.report_breakdowns"
 
 # Content Security Policy: nothing from another site, no inline script.
 CONTENT_SECURITY_POLICY = {

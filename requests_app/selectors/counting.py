@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import cached_property, reduce
+from typing import cast
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -123,7 +124,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def bounded(self) -> BoundedCount:
-        return bounded_counts({"rows": self.object_list})["rows"]
+        return bounded_counts({"rows": cast(QuerySet, self.object_list)})["rows"]
 
     @cached_property
     def count(self) -> int:

@@ -26,7 +26,7 @@ from requests_app.rules import assignment_refusal
 from requests_app.selectors import request_is_visible_to
 from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
-from requests_app.slo_inputs import clocks_follow
+from requests_app.slo_inputs import clocks_follow, slo_report_regroup
 
 # The user model (auth.User, not swapped): its class for the type checker, the swappable
 # lookup at run time.
@@ -190,6 +190,8 @@ def details_apply(
             label=str(Request._meta.get_field(field).verbose_name),
             old=old_display, new=_display(request, field),
         )
+    if "priority" in changed:
+        slo_report_regroup(request)
     return changed
 
 

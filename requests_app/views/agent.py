@@ -215,6 +215,10 @@ class RequestPageMixin(AgentPageMixin):
                 "render": form.is_bound or open_slot == name,
                 "url": reverse("agent:transition", args=[request_obj.key, name]),
             })
+        details_form = (bound.get("details") or DetailsForm(request_obj=request_obj, user=user)
+                        if offer.details else None)
+        assign_form = (bound.get("assign") or AssignForm(request_obj=request_obj, user=user)
+                       if offer.assign else None)
         context = {
             "req": request_obj,
             "page": page,
@@ -224,19 +228,13 @@ class RequestPageMixin(AgentPageMixin):
             "waiting_deadline": offer.reply_due_at,
             "comment_form": (bound.get("comment") or AgentCommentForm(prefix="comment"))
             if offer.comment else None,
-            "details_form": (bound.get("details")
-                             or DetailsForm(request_obj=request_obj, user=user))
-            if offer.details else None,
-            "assign_form": (bound.get("assign")
-                            or AssignForm(request_obj=request_obj, user=user))
-            if offer.assign else None,
+            "details_form": details_form,
+            "assign_form": assign_form,
+            "details_render": bool(details_form and (details_form.is_bound
+                                                     or open_slot == "details")),
+            "assign_render": bool(assign_form and (assign_form.is_bound
+                                                   or open_slot == "assign")),
         }
-        context["details_render"] = bool(
-            context["details_form"] and (context["details_form"].is_bound
-                                         or open_slot == "details"))
-        context["assign_render"] = bool(
-            context["assign_form"] and (context["assign_form"].is_bound
-                                        or open_slot == "assign"))
         context.update(self.agent_context())
         return context
 

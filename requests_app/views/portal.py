@@ -73,7 +73,8 @@ class RequestListView(ClientRequiredMixin, View):
             counts = portal_selectors.portal_status_counts(request.user, filters)
         rows_of_list = portal_selectors.PortalRows(
             request.user, filters, portal_selectors.portal_list_total(filters, counts))
-        paginator = Paginator(rows_of_list, PAGE_SIZE)
+        # PortalRows has what the paginator uses (count, slices); the stubs want a Sequence.
+        paginator: Paginator = Paginator(rows_of_list, PAGE_SIZE)  # type: ignore[arg-type]
         try:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as exc:

@@ -173,7 +173,8 @@ class TestPartials:
 
     def test_queue_cell_shows_the_nearest_clock(self, client_user) -> None:
         request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)
-        html = render_to_string("partials/slo_cell.html", {
-            "clocks": self.views_of(request, MONDAY + timedelta(minutes=20))})
+        from requests_app.templatetags.agent_queue import slo_cell
+
+        html = slo_cell(self.views_of(request, MONDAY + timedelta(minutes=20)))
         assert "10 min ouvrées" in html and "slo-ok" in html
         assert "Première réponse" in html
