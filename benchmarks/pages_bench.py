@@ -13,9 +13,10 @@ after a warm-up, the response size, and the ratio of its median to the **ceiling
 measured in the same run (a minimal view behind session auth rendering a one-line template):
 this machine's speed varies between runs, the ratios much less.
 
-The write benchmark (PostgreSQL only) runs 8 threads commenting on 8 different requests, then
-8 threads on one request, through the real service, and prints requests per second of each
-and the lock waits sampled in ``pg_locks`` meanwhile.
+The write benchmark (PostgreSQL only) runs 8 writers commenting on 8 different requests,
+then 8 on one request, through the real service, and prints requests per second of each and
+the lock waits sampled in ``pg_locks`` meanwhile. The writers are processes, as the web
+server's workers are (threads of one process would measure Python's global lock).
 
 The benchmark adds to the database it measures: one request with 300 comments (made once,
 reused on later runs) and the comments of the write benchmark.
@@ -27,7 +28,6 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,46 +186,58 @@ def bench_pages(runs: int) -> list[Figure]:
     return figures
 
 
-def _writers(agent, chosen: list, seconds: float) -> tuple[float, int]:
-    """Comments per second of one writer thread per entry of ``chosen`` (a request each), and
-    the most lock waits seen in ``pg_locks`` meanwhile."""
+def _write_until(agent_pk: int, request_pk: int, stop: float, results) -> None:
+    """One writer process: comments on one request through the service until ``stop``."""
+    from django.contrib.auth import get_user_model
     from django.db import connections
 
     from requests_app import services
+    from requests_app.models import Request
 
-    counts = [0] * len(chosen)
+    agent = get_user_model().objects.get(pk=agent_pk)
+    request = Request.objects.get(pk=request_pk)
+    count = 0
+    try:
+        while time.time() < stop:
+            services.comment_add(actor=agent, request=request, body="Bench.")
+            count += 1
+    finally:
+        connections.close_all()
+    results.put(count)
+
+
+def _writers(agent, chosen: list, seconds: float) -> tuple[float, int]:
+    """Comments per second of one writer per entry of ``chosen`` (a request each), and the
+    most lock waits seen in ``pg_locks`` meanwhile.
+
+    The writers are processes, as the web server's workers are: threads of one process would
+    mostly measure Python's global lock, not the database's row locks."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own connection
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    stop = time.time() + seconds
+    workers = [context.Process(target=_write_until, args=(agent.pk, r.pk, stop, results))
+               for r in chosen]
+    began = time.time()
+    for worker in workers:
+        worker.start()
     waits: list[int] = []
-    stop = time.monotonic() + seconds
-
-    def write(index: int, request) -> None:
-        try:
-            while time.monotonic() < stop:
-                services.comment_add(actor=agent, request=request, body="Bench.")
-                counts[index] += 1
-        finally:
-            connections.close_all()
-
-    def sample() -> None:
-        try:
-            with connections["default"].cursor() as cursor:
-                while time.monotonic() < stop:
-                    cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                    waits.append(cursor.fetchone()[0])
-                    time.sleep(0.05)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=write, args=(i, r)) for i, r in enumerate(chosen)]
-    threads.append(threading.Thread(target=sample))
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - began), max(waits or [0])
+    with connections["default"].cursor() as cursor:
+        while time.time() < stop:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            waits.append(cursor.fetchone()[0])
+            time.sleep(0.05)
+    total = sum(results.get() for _worker in workers)
+    for worker in workers:
+        worker.join()
+    return total / (time.time() - began), max(waits or [0])
 
 
-def bench_writes(seconds: float = 5.0) -> dict[str, float] | None:
+def bench_writes(seconds: float = 10.0) -> dict[str, float] | None:
     """Comments per second: 8 writers on 8 requests, then 8 writers on one request."""
     from django.contrib.auth import get_user_model
     from django.db import connection
