@@ -122,22 +122,25 @@ def _statuses_kept(filters: RequestFilters) -> list[str]:
     return statuses
 
 
+def _rule_parts(user: User) -> list[Q]:
+    """The parts of the access rule (one that keeps everything for those who see all)."""
+    parts = request_visible_parts(user)
+    return [Q()] if parts is None else parts
+
+
 def _visible_parts(user: User, condition: Q) -> list[QuerySet[Request]]:
     """The parts of the access rule, each with ``condition``: read one by one, each through
     its own index (the union in one OR would make PostgreSQL scan the whole table)."""
-    parts = request_visible_parts(user)
-    return [Request.objects.filter(part, condition) for part in ([Q()] if parts is None
-                                                                   else parts)]
+    return [Request.objects.filter(part, condition) for part in _rule_parts(user)]
 
 
 def portal_status_counts(user: User, filters: RequestFilters) -> dict[str, int]:
     """How many requests per status under the other filters (search, type, scope), in one
     query over the rule's parts, each counted from its index; statuses with none are absent.
     The list's total and its pages are computed from these (``portal_list_total``)."""
-    parts = request_visible_parts(user)
     return grouped_count_of_union(
         Request.objects.filter(_filter_q(user, filters, by_status=False)),
-        [Q()] if parts is None else parts, "status")
+        _rule_parts(user), "status")
 
 
 def portal_list_total(filters: RequestFilters, counts: dict[str, int]) -> int:

@@ -19,8 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from requests_app.templatetags.spt import status_label
-from requests_app.workflow import ConfirmationState, RequestStatus
+from requests_app.templatetags.spt import confirmed_awaiting_closure, status_label
 from slo import display
 
 register = template.Library()
@@ -43,8 +42,7 @@ def _request_url(key: str) -> str:
 
 
 def _confirmed(request: Any) -> SafeString:
-    if (request.confirmation_state == ConfirmationState.CONFIRMED
-            and request.status == RequestStatus.AWAITING_CUSTOMER):
+    if confirmed_awaiting_closure(request):
         return format_html('<span class="agent-flag agent-flag-confirmed">{}</span>',
                            _("Confirmée"))
     return mark_safe("")

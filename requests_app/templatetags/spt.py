@@ -82,7 +82,7 @@ def status_label(code: str) -> str:
         return code or ""
 
 
-def _confirmed_awaiting_closure(value: Any) -> bool:
+def confirmed_awaiting_closure(value: Any) -> bool:
     # The client confirmed the resolution: the status is still En attente client, but what is
     # left (closing) is Customer Service's, not theirs (DESIGN §3).
     return (
@@ -93,14 +93,14 @@ def _confirmed_awaiting_closure(value: Any) -> bool:
 
 @register.filter
 def status_meaning(value: Any) -> str:
-    if _confirmed_awaiting_closure(value):
+    if confirmed_awaiting_closure(value):
         return _("La résolution a été confirmée ; le Customer Service va clore la demande")
     return str(STATUS_MEANING.get(_status_code(value), ""))
 
 
 @register.filter
 def expected_by(value: Any) -> str:
-    if _confirmed_awaiting_closure(value):
+    if confirmed_awaiting_closure(value):
         return _("Customer Service (clôture de la demande)")
     return str(EXPECTED_BY.get(_status_code(value), "—"))
 

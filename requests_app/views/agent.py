@@ -184,37 +184,46 @@ def _request_or_404(user: Any, key: str) -> Request:
         raise Http404(exc.message) from exc
 
 
+def _action(name: str, request_obj: Request, user: Any, *, form: Any = None,
+            open_slot: str = "") -> dict[str, Any]:
+    """One action panel of the agent request page (the page and ``FormSlotView`` alike)."""
+    form = form or transition_form(name, request_obj=request_obj, user=user)
+    return {
+        "name": name,
+        "label": action_label(name),
+        "requires": TRANSITIONS[name].requires,
+        "form": form,
+        "render": form.is_bound or open_slot == name,
+        "url": reverse("agent:transition", args=[request_obj.key, name]),
+    }
+
+
 class RequestPageMixin(AgentPageMixin):
     """Builds the agent request page; the POST actions re-render it on a refusal."""
 
-    def page_context(self, key: str, *, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    def page_read(self, key: str) -> portal_selectors.RequestPage:
+        try:
+            # The same reads as the client's page (each comment once, its attachments beside
+            # it), in a fixed number of queries; the back office also gets internal lines.
+            return portal_selectors.request_page_for_user(
+                self.request.user, key, at=timezone.now(), before=history_before(self.request))
+        except RequestNotFound as exc:
+            raise Http404(exc.message) from exc
+
+    def page_context(self, page: portal_selectors.RequestPage, *,
+                     bound: dict[str, Any] | None = None) -> dict[str, Any]:
         bound = bound or {}
         user = self.request.user
         # The one form the URL asks open (``?open=``, the link of a form not rendered yet):
         # the others are rendered only when their panel is opened (``FormSlotView``).
         open_slot = self.request.GET.get("open", "")
-        try:
-            # The same reads as the client's page (each comment once, its attachments beside
-            # it), in a fixed number of queries; the back office also gets internal lines.
-            page = portal_selectors.request_page_for_user(
-                user, key, at=timezone.now(), before=history_before(self.request))
-        except RequestNotFound as exc:
-            raise Http404(exc.message) from exc
         request_obj = page.request
         offer = agent_page_offer(user, request_obj)
-        actions = []
-        for name in offer.transitions:
-            form = bound.get(f"transition:{name}") or transition_form(
-                name, request_obj=request_obj, user=user
-            )
-            actions.append({
-                "name": name,
-                "label": action_label(name),
-                "requires": TRANSITIONS[name].requires,
-                "form": form,
-                "render": form.is_bound or open_slot == name,
-                "url": reverse("agent:transition", args=[request_obj.key, name]),
-            })
+        actions = [
+            _action(name, request_obj, user, form=bound.get(f"transition:{name}"),
+                    open_slot=open_slot)
+            for name in offer.transitions
+        ]
         details_form = (bound.get("details") or DetailsForm(request_obj=request_obj, user=user)
                         if offer.details else None)
         assign_form = (bound.get("assign") or AssignForm(request_obj=request_obj, user=user)
@@ -240,11 +249,13 @@ class RequestPageMixin(AgentPageMixin):
 
     def render_page(self, key: str, *, status: int = 200,
                     bound: dict[str, Any] | None = None) -> HttpResponse:
-        context = self.page_context(key, bound=bound)
-        fragment = history_fragment(self.request, context["page"])
+        page = self.page_read(key)
+        # Older history lines alone: none of the page's forms or navigation.
+        fragment = history_fragment(self.request, page)
         if fragment is not None:
             return fragment
-        return render(self.request, "agent/requests/detail.html", context, status=status)
+        return render(self.request, "agent/requests/detail.html",
+                      self.page_context(page, bound=bound), status=status)
 
     def refused(self, request_obj: Request, error: SptError, *, form: Any = None,
                 bound_key: str = "") -> HttpResponse:
@@ -282,11 +293,7 @@ class FormSlotView(BackOfficeRequiredMixin, View):
         elif slot == "assign" and offer.assign:
             context["assign_form"] = AssignForm(request_obj=request_obj, user=request.user)
         elif slot in offer.transitions:
-            context["action"] = {
-                "name": slot, "label": action_label(slot),
-                "form": transition_form(slot, request_obj=request_obj, user=request.user),
-                "url": reverse("agent:transition", args=[request_obj.key, slot]),
-            }
+            context["action"] = _action(slot, request_obj, request.user)
         else:
             raise Http404(_("Ce formulaire n'est pas proposé pour cette demande."))
         return render(request, "agent/requests/form_slot.html", context)
