@@ -134,6 +134,12 @@ class SloReport:
     by_month: list[ReportRow] = field(default_factory=list)
     # (breakdown name, title, rows), in the order the caller gave the breakdowns.
     breakdowns: list[tuple[str, str, list[ReportRow]]] = field(default_factory=list)
+    # Read from the roll-ups: as their last refresh left them, and whether changes made
+    # since then to months of the period wait for the next one. Not compared: two reports
+    # are equal when their figures are, however they were read.
+    from_rollups: bool = field(default=False, compare=False)
+    as_of: datetime | None = field(default=None, compare=False)
+    pending: bool = field(default=False, compare=False)
 
     @property
     def sections(self) -> list[tuple[str, str, list[ReportRow]]]:
@@ -279,8 +285,8 @@ def slo_report(
     ``requests`` (the reader's visible requests, from the access rule) restricts it.
 
     Unrestricted (``None`` or an unfiltered queryset: the back office sees every request), it
-    is read from the roll-ups, after refreshing the dirty months of the period: a fixed number
-    of small queries. Restricted, it is computed live over the reader's clocks."""
+    is read from the roll-ups as beat last refreshed them (``as_of``): a fixed number of small
+    queries. Restricted, it is computed live over the reader's clocks."""
     if requests is not None and requests.query.has_filters():
         return slo_report_live(at=at, months=months, kinds=kinds, requests=requests,
                                breakdowns=breakdowns)
@@ -308,6 +314,9 @@ def slo_report(
             (b.name, b.title, _rollup_rows(b, figures.groups.get(b.name, {})))
             for b in breakdowns
         ],
+        as_of=figures.refreshed_at,
+        pending=figures.pending,
+        from_rollups=True,
     )
 
 

@@ -27,10 +27,10 @@ never wait on each other. :func:`rollups_refresh` recomputes those months from t
 grouped query per month: by every breakdown's group, kind and minute), writes the rows that
 changed, recomputes the periods of the groups that changed, and deletes the change rows it
 read — in one transaction; refreshes are serialised by a lock on the single
-``SloRollupState`` row. It runs every minute (beat), from the report for the dirty months of
-its period (so a page right after a change is exact), and nightly over the last 25 months,
-which repairs what no change row announces: a request whose priority changed after its clock
-stopped, clocks written by raw SQL.
+``SloRollupState`` row. It runs every minute (beat) and nightly over the last 25 months,
+which repairs what no change row announces: clocks written by raw SQL. The report reads the
+roll-ups as the last refresh left them and says when that was: a reader never waits for a
+refresh (seconds at a million requests), and a change shows within the minute.
 """
 
 from __future__ import annotations
@@ -375,29 +375,34 @@ class RollupFigures:
     months: dict[tuple[date, str], Tally] = field(default_factory=dict)  # (month, kind)
     # breakdown name -> {(group key, kind): figures over the period}
     groups: dict[str, dict[tuple[str, str], Tally]] = field(default_factory=dict)
+    refreshed_at: datetime | None = None  # the last refresh (None: never refreshed)
+    pending: bool = False  # changes to months of the period that the next refresh takes in
 
 
-def rollups_figures(*, firsts: list[date], kinds: Sequence[str], names: Sequence[str],
-                    now: datetime | None = None) -> RollupFigures:
-    """The report's figures for the months ``firsts`` (consecutive, oldest first): the dirty
-    months among them refreshed first (and the current month's periods built if it has none
-    yet), then a fixed number of queries over the roll-ups."""
-    now = now or timezone.now()
+def rollups_figures(*, firsts: list[date], kinds: Sequence[str],
+                    names: Sequence[str]) -> RollupFigures:
+    """The report's figures for the months ``firsts`` (consecutive, oldest first), as the
+    last refresh left them (beat's, at most a minute ago): a fixed number of small queries,
+    whatever the volume. Refreshing here would make a reader wait for every month that
+    changed (seconds at a million requests) and serialise readers behind the refresh lock.
+
+    The current month's stored periods serve a period ending with it; until the first refresh
+    of a new month has built them (and for a period ending in another month), the months'
+    histograms are merged here (the same figures, slower)."""
     end, length = firsts[-1], len(firsts)
-    dirty = rollups_dirty_months(within=firsts)
-    periods_end = _periods_end()
-    # A new month has no periods yet: the first report (or refresh) of the month builds them.
-    unbuilt = length > 1 and end == rollup_month(now) and periods_end != end
-    if dirty or unbuilt:
-        rollups_refresh(months=firsts, now=now)
-        periods_end = _periods_end()
+    state = SloRollupState.objects.filter(pk=1).values("periods_end", "refreshed_at").first()
+    periods_end = state["periods_end"] if state else None
     stored = length in PERIOD_LENGTHS and end == periods_end
     wanted = Q(months=1, breakdown=MONTH_ONLY, end_month__in=firsts)
     if length == 1:
         wanted |= Q(months=1, end_month=end, breakdown__in=list(names))
     elif stored:
         wanted |= Q(months=length, end_month=end, breakdown__in=list(names))
-    figures = RollupFigures(groups={name: {} for name in names})
+    figures = RollupFigures(
+        groups={name: {} for name in names},
+        refreshed_at=state["refreshed_at"] if state else None,
+        pending=SloRollupChange.objects.filter(month__in=firsts).exists(),
+    )
     for row in (SloRollup.objects.filter(wanted, kind__in=list(kinds)).order_by()
                 .values("end_month", "months", "kind", "breakdown", "group_key", "group_label",
                         "ordering", "met", "breached", "median_seconds")):
@@ -409,7 +414,7 @@ def rollups_figures(*, firsts: list[date], kinds: Sequence[str], names: Sequence
         else:
             figures.groups[row["breakdown"]][(row["group_key"], row["kind"])] = tally
     if length > 1 and not stored:
-        # Not a stored period (another month than the current one): merged here.
+        # Not a stored period (another month's, or a new month's before its first refresh).
         cells = SloRollup.objects.filter(months=1, end_month__in=firsts,
                                          breakdown__in=list(names), kind__in=list(kinds))
         for (name, key, kind, _length), tally in _periods(

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from requests_app.models import Request
 from requests_app.workflow import RequestStatus
+from slo.reports import slo_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_USERS = ["client", "client2", "client.leman", "frontdesk", "daily", "servicedesk",
@@ -34,6 +36,10 @@ def test_seed_demo_is_idempotent_and_spreads_the_statuses(django_user_model):
     statuses = set(Request.objects.values_list("status", flat=True))
     assert statuses == {s.value for s in RequestStatus}
     assert set(django_user_model.objects.values_list("username", flat=True)) >= set(DEMO_USERS)
+    # The SLO report has its figures at once, without waiting for beat's first minute.
+    report = slo_report(at=timezone.now(), months=24)
+    assert report.as_of is not None and not report.pending
+    assert sum(row.total for row in report.by_month) > 0
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ import pytest
 from requests_app import services
 from requests_app.models import Request
 from requests_app.selectors.reports import ORGANISATION, report_breakdowns
+from slo import rollups
 from slo.reports import report_period, slo_report
 from tests import factories
 
@@ -42,6 +43,7 @@ def test_restricted_to_the_given_requests_with_exact_medians(client_user, outsid
     for day, hours in ((2, 1), (3, 2)):  # Léman: 1 h, 2 h
         withdrawn(outsider, day, hours)
     at = zurich(2026, 3, 31, 12)
+    rollups.rollups_refresh(now=at)
     everything = slo_report(at=at, months=1, kinds=["resolution"], requests=Request.objects.all(),
                             breakdowns=report_breakdowns())
     assert [(r.label, r.met, r.median_seconds)

@@ -1,7 +1,7 @@
 """slo.rollups: the report read from the roll-ups equals the live computation (stored periods
 and periods merged at read time, odd and even groups); every change of a verdict marks its
-month and the next report includes it; the report's queries do not depend on the number of
-clocks."""
+month and the report includes it after the next refresh (beat's minute), saying meanwhile
+that changes are pending; the report's queries do not depend on the number of clocks."""
 
 from __future__ import annotations
 
@@ -83,7 +83,11 @@ def verdicts(reporters):
         withdrawn(reporters[who], day=day, minutes=minutes, priority=priority)
 
 
-def both(*, at: datetime, months: int, kinds: list[str] | None = None):
+def both(*, at: datetime, months: int, kinds: list[str] | None = None, refresh: bool = True):
+    """The report from the roll-ups and the live computation; ``refresh``: after the minute's
+    refresh (what beat runs), as a reader sees it a minute after the changes."""
+    if refresh:
+        rollups.rollups_refresh(now=at)
     breakdowns = report_breakdowns()
     return (
         slo_report(at=at, months=months, kinds=kinds, breakdowns=breakdowns),
@@ -153,14 +157,32 @@ class TestChanges:
         rollups.rollups_refresh()
         assert not SloRollupChange.objects.exists()
         before, _live = both(at=NOW, months=6)
+        assert (before.from_rollups, before.as_of, before.pending) == (True, NOW, False)
         withdrawn(reporters["jura"], day=date(2026, 5, 11), minutes=33)
         # One row per clock whose verdict changed (its two clocks stopped), both for May.
         assert list(SloRollupChange.objects.values_list("month", flat=True)) == [
             date(2026, 5, 1), date(2026, 5, 1)]
-        after, live = both(at=NOW, months=6)
+        # Until the minute's refresh the report reads the roll-ups as they were, and says so.
+        stale, live = both(at=NOW, months=6, refresh=False)
+        assert stale == before != live
+        assert (stale.as_of, stale.pending) == (NOW, True)
+        later = NOW + timedelta(minutes=1)
+        after, live = both(at=later, months=6)
         assert after == live
         assert after.by_month[-1].total == before.by_month[-1].total + 1
-        assert not SloRollupChange.objects.exists()  # the report refreshed May itself
+        assert (after.as_of, after.pending) == (later, False)
+        assert not SloRollupChange.objects.exists()
+
+    def test_a_report_never_refreshes_and_never_waits_for_a_refresh(
+        self, verdicts, reporters
+    ) -> None:
+        rollups.rollups_refresh()
+        withdrawn(reporters["jura"], day=date(2026, 5, 11), minutes=33)
+        with CaptureQueriesContext(connection) as captured:
+            slo_report(at=NOW, months=6, breakdowns=report_breakdowns())
+        sql = " ".join(q["sql"] for q in captured.captured_queries)
+        assert '"slo_sloclock"' not in sql and "FOR UPDATE" not in sql
+        assert SloRollupChange.objects.count() == 2  # left for the refresh
 
     def test_a_stop_marks_only_its_month_and_a_refresh_leaves_other_changes(
         self, verdicts, reporters
@@ -172,10 +194,11 @@ class TestChanges:
                                   at=zurich(2026, 5, 4, 9))
         withdrawn(reporters["jura"], day=date(2026, 2, 5), minutes=15)
         assert rollups.rollups_dirty_months() == [date(2026, 2, 1), date(2026, 5, 1)]
-        # A report of March to May refreshes May only; February waits for the minute's task.
-        rolled, live = both(at=NOW, months=3)
-        assert rolled == live
+        # A refresh of March to May recomputes May only; February waits for the next one.
+        assert rollups.rollups_refresh(months=[date(2026, m, 1) for m in (3, 4, 5)]) == 1
         assert rollups.rollups_dirty_months() == [date(2026, 2, 1)]
+        rolled, live = both(at=NOW, months=3, refresh=False)
+        assert rolled == live
         assert rollups.rollups_refresh() == 1
         assert both(at=NOW, months=6)[0] == both(at=NOW, months=6)[1]
 
@@ -225,16 +248,22 @@ class TestChanges:
         moved = SloClock.objects.filter(stopped_at__gte=zurich(2026, 4, 1)).first()
         Request.objects.filter(pk=moved.request_id).update(priority=factories.priority("low"))
         rolled, live = both(at=NOW, months=6)
-        assert rolled != live
+        assert rolled != live  # the minute's refresh had nothing to do
         assert rollups.rollups_refresh_recent() == rollups.NIGHTLY_MONTHS
-        rolled, live = both(at=NOW, months=6)
+        rolled, live = both(at=NOW, months=6, refresh=False)
         assert rolled == live
 
-    def test_a_new_month_builds_its_periods_on_the_first_report(self, verdicts) -> None:
+    def test_a_new_month_merges_its_periods_until_the_first_refresh_builds_them(
+        self, verdicts
+    ) -> None:
         rollups.rollups_refresh()
         assert SloRollupState.objects.get().periods_end == date(2026, 5, 1)
-        with time_machine.travel(zurich(2026, 6, 1, 0, 5), tick=False):
-            rolled, live = both(at=zurich(2026, 6, 1, 0, 5), months=6)
+        june = zurich(2026, 6, 1, 0, 5)
+        with time_machine.travel(june, tick=False):
+            rolled, live = both(at=june, months=6, refresh=False)
+            assert rolled == live  # the months' histograms merged when read
+            assert SloRollupState.objects.get().periods_end == date(2026, 5, 1)
+            rolled, live = both(at=june, months=6)
         assert rolled == live
         assert SloRollupState.objects.get().periods_end == date(2026, 6, 1)
         assert set(SloRollup.objects.filter(months__gt=1).values_list("end_month", flat=True)) \
@@ -275,7 +304,7 @@ class TestQueryCount:
         self._requests(reporters, 45, offset=5)
         rollups.rollups_refresh()
         many = self._queries()
-        # The change rows and the state read, the roll-ups read, the two breakdowns' names.
+        # The state and the period's change rows read, the roll-ups, the breakdowns' names.
         assert len(few) == len(many) == 5
         assert not [sql for sql in many if '"slo_sloclock"' in sql]
 
