@@ -171,6 +171,8 @@ def bench_pages(runs: int) -> list[Figure]:
         (as_agent, "ceiling page", "/bench/ceiling/"),
         (as_agent, "agent queue, first page", "/agent/queues/toutes-ouvertes/"),
         (as_daily, "agent queue index /agent/", "/agent/"),
+        # What every back-office page asks for once it has loaded, and every minute.
+        (as_agent, "sidebar counts (after a page)", "/agent/queues/nav/?current=toutes-ouvertes"),
         (as_agent, "agent request page, 3 comments", f"/agent/requests/{three.key}/"),
         (as_agent, "agent request page, 300 comments", f"/agent/requests/{big.key}/"),
         (as_customer, "customer list /portal/", "/portal/"),

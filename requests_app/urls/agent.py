@@ -23,6 +23,7 @@ app_name = "agent"
 
 urlpatterns = [
     path("", agent.QueueIndexView.as_view(), name="home"),
+    path("queues/nav/", agent.QueueNavView.as_view(), name="queue_nav"),
     path("queues/<slug:queue>/", agent.QueueView.as_view(), name="queue"),
     path("queues/<slug:queue>/bulk/", agent.QueueBulkView.as_view(), name="bulk"),
     path("requests/<agent_request_key:key>/", agent.RequestDetailView.as_view(), name="request"),

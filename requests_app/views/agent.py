@@ -53,18 +53,32 @@ from slo.display import clock_views_for
 
 
 class AgentPageMixin(BackOfficeRequiredMixin):
-    """Every back-office page: the navigation's queues with their counts (one query)."""
+    """Every back-office page: the navigation's queues. Their counts (one query, the costliest
+    of most pages) come after the page, from ``QueueNavView``, and again every minute; the
+    queue index, whose content they are, counts at once (``counted``)."""
 
-    def agent_context(self) -> dict[str, Any]:
+    def agent_context(self, *, counted: bool = False) -> dict[str, Any]:
         user = self.request.user
         now = timezone.now()
-        counts = queues.queue_counts(user, now=now)
+        counts = queues.queue_counts(user, now=now) if counted else {}
         roles = permissions.roles_of(user)
         nav = [
             {"queue": queue, "count": counts.get(queue.slug), "mine": bool(queue.roles & roles)}
             for queue in queues.queues_for_user(user)
         ]
-        return {"nav_queues": nav, "now": now}
+        return {"nav_queues": nav, "nav_counted": counted, "now": now}
+
+
+class QueueNavView(AgentPageMixin, View):
+    """GET /agent/queues/nav/?current=<queue>: the navigation's queue list with its counts,
+    the fragment the page's sidebar replaces itself with (htmx, on load and every minute)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        current = request.GET.get("current", "")
+        if current and queues.queue_get(current) is None:
+            raise Http404(_("File d'attente inconnue."))
+        context = {**self.agent_context(counted=True), "current": current}
+        return render(request, "agent/queues/nav.html", context)
 
 
 # -------------------------------------------------------------------------- queues
@@ -76,7 +90,7 @@ class QueueIndexView(AgentPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(self.agent_context())
+        context.update(self.agent_context(counted=True))
         context["section"] = "index"
         return context
 

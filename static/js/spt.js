@@ -71,7 +71,30 @@
     }
   });
 
-  function showHtmxError() {
+  // A background refresh (the queue navigation's counts) is not the reader's action: when
+  // it fails, or its answer is another page (signed out meanwhile), the element stays as it is.
+  function isBackground(event) {
+    var element = event.detail && event.detail.elt;
+    return Boolean(element && element.closest && element.closest("[data-queue-nav]"));
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!isBackground(event)) {
+      return;
+    }
+    var xhr = event.detail.xhr;
+    var asked = event.detail.requestConfig && event.detail.requestConfig.path;
+    var answered = xhr && xhr.responseURL ? new URL(xhr.responseURL).pathname : "";
+    if (xhr.status !== 200 || !asked || answered !== new URL(asked, window.location.href).pathname) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+    }
+  });
+
+  function showHtmxError(event) {
+    if (isBackground(event)) {
+      return;
+    }
     var region = document.getElementById("spt-live-region");
     if (region) {
       region.textContent = region.getAttribute("data-error-text") || "";

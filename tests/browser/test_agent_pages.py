@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from requests_app import services
+from requests_app.models import Request
 from requests_app.workflow import RequestStatus as S
 from slo.calendar import calendar_cache_clear
 from tests import factories
@@ -78,6 +79,12 @@ def test_queue_pages(page: Page, live_server, busy_desk) -> None:
 
     page.goto(f"{live_server.url}/agent/queues/toutes-ouvertes/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Toutes les demandes ouvertes")
+    # The sidebar's counts arrive once the page has loaded, the current queue still marked.
+    current = page.locator("#agent-queue-nav-list a[aria-current=page]")
+    still_open = Request.objects.exclude(status=S.CLOSED).count()
+    expect(current.locator(".agent-count")).to_have_text(f"{still_open} demande(s)")
+    expect(current).to_contain_text("Toutes les demandes ouvertes")
+    expect(page.locator("#agent-queue-nav-list .agent-count").first).to_be_visible()
     audit(page, "queue")
 
     # "Tout cocher" (a progressive enhancement) ticks every row, and back.

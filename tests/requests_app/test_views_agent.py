@@ -129,7 +129,8 @@ def snapshot(request_obj: Request) -> tuple:
 @pytest.mark.django_db
 def test_every_agent_url_for_every_role(client, people, walk):
     r = walk(S.IN_PROGRESS)
-    pages = ["/agent/", "/agent/queues/a-qualifier/", f"/agent/requests/{r.key}/"]
+    pages = ["/agent/", "/agent/queues/a-qualifier/", f"/agent/requests/{r.key}/",
+             "/agent/queues/nav/?current=a-qualifier"]
     posts = [transition_url(r, "send_to_rnd"), f"/agent/requests/{r.key}/comment/",
              f"/agent/requests/{r.key}/details/", f"/agent/requests/{r.key}/assign/",
              f"/agent/requests/{r.key}/mute/", "/agent/queues/en-cours/bulk/"]
@@ -508,6 +509,37 @@ def test_queue_index_shows_each_queue_with_its_count(client, people, at_status):
                      first_card)
     assert re.search(r"À clôturer</span>\s*<span class=\"agent-queue-card-count\">1<", html)
     assert "Nouvelle licence" not in html
+
+
+@pytest.mark.django_db
+def test_the_sidebar_counts_come_after_the_page_and_every_minute(client, people, at_status):
+    for status in (S.OPEN, S.OPEN, S.QUALIFIED):
+        at_status(status)
+    request = at_status(S.IN_PROGRESS)
+    client.force_login(people["daily"])
+    nav_url = reverse("agent:queue_nav")
+    for url, current in ((reverse("agent:queue", args=["a-qualifier"]), "a-qualifier"),
+                         (reverse("agent:request", args=[request.key]), ""),
+                         (reverse("reports:slo"), "")):
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(url).content.decode()
+        nav = html[html.index('id="agent-queue-nav-list"'):html.index("</nav>", html.index(
+            'id="agent-queue-nav-list"'))]
+        # The page lists the queues without counting them (the costliest query of a page).
+        assert 'class="agent-count' not in nav and 'href="/agent/queues/a-planifier/"' in nav
+        assert not [q for q in captured.captured_queries if 'AS "a-planifier"' in q["sql"]]
+        assert f'hx-get="{nav_url}{"?current=" + current if current else ""}"' in nav
+        assert 'hx-trigger="load, every 60s"' in nav
+    fragment = client.get(nav_url, {"current": "a-qualifier"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and html.startswith("<nav") and "<body" not in html
+    assert 'hx-trigger="every 60s"' in html
+    assert re.search(r'href="/agent/queues/a-qualifier/" aria-current="page">\s*'
+                     r'<span class="agent-queue-name">À qualifier</span>\s*'
+                     r'<span class="agent-count agent-count-some">2<', html)
+    assert re.search(r'À planifier</span>\s*<span class="agent-count agent-count-some">1<', html)
+    assert html.count('aria-current="page"') == 1
+    assert client.get(nav_url, {"current": "nope"}).status_code == 404
 
 
 @pytest.mark.django_db
