@@ -109,6 +109,11 @@ TEMPLATES = [
 DATABASES: dict[str, Any]
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Every select of a form iterates its choices through a server-side cursor (DECLARE,
+    # FETCH, CLOSE: three round trips for a few rows, WITH HOLD outside a transaction); off,
+    # they are one query. Large sets are read by pages of primary keys instead (migration
+    # 0006, seed_volume), never by QuerySet.iterator().
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {

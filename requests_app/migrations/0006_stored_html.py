@@ -13,21 +13,20 @@ def backfill(apps, schema_editor):
     for model_name, source, target in (("Request", "description", "description_html"),
                                        ("Comment", "body", "body_html")):
         model = apps.get_model("requests_app", model_name)
-        batch = []
         rendered: dict[str, str] = {}  # the same text is rendered once
-        for row in model.objects.only("pk", source).order_by("pk").iterator(chunk_size=BATCH):
-            text = getattr(row, source)
-            if text not in rendered:
-                rendered[text] = str(render_markdown(text))
-                if len(rendered) > BATCH:
-                    rendered.clear()
+        last = 0
+        # Pages by primary key (not a cursor over the table: server-side cursors are off).
+        while batch := list(model.objects.only("pk", source).filter(pk__gt=last)
+                            .order_by("pk")[:BATCH]):
+            for row in batch:
+                text = getattr(row, source)
+                if text not in rendered:
+                    if len(rendered) > BATCH:
+                        rendered.clear()
                     rendered[text] = str(render_markdown(text))
-            setattr(row, target, rendered[text])
-            batch.append(row)
-            if len(batch) >= BATCH:
-                model.objects.bulk_update(batch, [target])
-                batch = []
-        model.objects.bulk_update(batch, [target])
+                setattr(row, target, rendered[text])
+            model.objects.bulk_update(batch, [target])
+            last = batch[-1].pk
 
 
 class Migration(migrations.Migration):
