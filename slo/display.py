@@ -11,8 +11,7 @@ The request app's views and templates use exactly this interface:
   the clock services return them and the request app stores them on the request.
 
 Templates: ``partials/slo_clocks.html`` (agent: ``clocks``), ``partials/slo_customer.html``
-(client: ``clocks``), ``partials/slo_cell.html`` (a queue cell: ``clocks``); their helpers are
-the ``slo_display`` template tags.
+(client: ``clocks``); a queue's cell is built in Python (``agent_queue.slo_cell``).
 """
 
 from __future__ import annotations
@@ -20,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import cast
 
 from django.db.models import Subquery
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from slo import engine
@@ -144,7 +145,16 @@ def clock_label(kind: str) -> str:
     return str(_KIND_LABELS.get(kind, kind))
 
 
-def _view(row: dict, *, at: datetime, calendar) -> ClockView:
+@lru_cache(maxsize=8)
+def _labels_in(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The kinds' and states' labels in a language, translated once (a queue page shows a
+    hundred clocks; the catalogues do not change while the process runs)."""
+    return ({kind: str(label) for kind, label in _KIND_LABELS.items()},
+            {state: str(label) for state, label in _STATE_LABELS.items()})
+
+
+def _view(row: dict, *, at: datetime, calendar, labels: tuple[dict[str, str], dict[str, str]]
+          ) -> ClockView:
     clock = engine.Clock(**{name: row[name] for name in (
         "kind", "state", "target_seconds", "warning_seconds", "started_at", "consumed_seconds",
         "resumed_at", "due_at", "warn_at", "stopped_at",
@@ -152,11 +162,12 @@ def _view(row: dict, *, at: datetime, calendar) -> ClockView:
     reading = engine.clock_read(clock, at=at, calendar=calendar)
     running = clock.state == engine.RUNNING
     state = engine.BREACHED if running and reading.over else clock.state
+    kinds, states = labels
     return ClockView(
         kind=clock.kind,
-        label=clock_label(clock.kind),
+        label=kinds.get(clock.kind, clock.kind),
         state=state,
-        state_label=str(_STATE_LABELS[state]),
+        state_label=states[state],
         elapsed_seconds=reading.elapsed_seconds,
         target_seconds=clock.target_seconds,
         due_at=clock.due_at,
@@ -186,8 +197,10 @@ def clock_views_for(request_ids: Iterable[int], *, at: datetime) -> dict[int, li
     if any(row["state"] == engine.RUNNING for row in rows):
         calendar = default_calendar_at_revision(rows[0]["calendar_revision"])
     views: dict[int, list[ClockView]] = {}
+    labels = _labels_in(get_language())
     for row in rows:
-        views.setdefault(row["request_id"], []).append(_view(row, at=at, calendar=calendar))
+        views.setdefault(row["request_id"], []).append(
+            _view(row, at=at, calendar=calendar, labels=labels))
     return views
 
 

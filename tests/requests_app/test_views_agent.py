@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from requests_app import permissions, selectors, services
 from requests_app.models import EventKind, OutboundMessage, Request, RequestEvent
@@ -540,6 +541,37 @@ def test_the_sidebar_counts_come_after_the_page_and_every_minute(client, people,
     assert re.search(r'À planifier</span>\s*<span class="agent-count agent-count-some">1<', html)
     assert html.count('aria-current="page"') == 1
     assert client.get(nav_url, {"current": "nope"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_queue_row_shows_the_request_with_every_value_escaped(client, people, walk):
+    org = factories.OrganisationFactory(name='Verre & <Fils> "SA"')
+    reporter = factories.make_client(org, "verre")
+    request = factories.make_request(reporter, title="<script>alert('x')</script> & co",
+                                     priority_code="blocking")
+    people["servicedesk"].first_name, people["servicedesk"].last_name = "Zoé", "<b>Uldry</b>"
+    people["servicedesk"].save()
+    services.request_qualify(actor=people["frontdesk"], request=request,
+                             request_type=request.request_type, priority=request.priority,
+                             module=factories.module(), version="24.1",
+                             environment="production")
+    services.request_start(actor=people["servicedesk"], request=Request.objects.get(
+        pk=request.pk), assignee=people["servicedesk"])
+    client.force_login(people["daily"])
+    html = client.get("/agent/queues/en-cours/").content.decode()
+    row = html[html.rindex("<tr>", 0, html.index(f'id="agent-select-{request.number}"')):]
+    row = row[:row.index("</tr>")]
+    assert "<script>" not in html and "<b>Uldry" not in html and "<Fils>" not in row
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in row
+    assert "Verre &amp; &lt;Fils&gt; &quot;SA&quot;" in row
+    assert "Zoé &lt;b&gt;Uldry&lt;/b&gt;" in row
+    assert f'value="{request.number}:in_progress"' in row
+    assert f'<a class="spt-ref" href="/agent/requests/{request.key}/">{request.key}</a>' in row
+    assert '<span class="badge-status badge-status-in_progress">En cours</span>' in row
+    assert '<span class="agent-priority agent-priority-blocking">Bloquante</span>' in row
+    assert 'class="slo-badge slo-ok"' in row and "Résolution" in row
+    local = timezone.localtime(Request.objects.get(pk=request.pk).updated_at)
+    assert f"{local:%d/%m/%Y}" in row and f"{local:%H:%M}</span></time>" in row
 
 
 @pytest.mark.django_db
