@@ -10,27 +10,23 @@ every argument for laziness and was a third of the rows' time).
 from __future__ import annotations
 
 from functools import lru_cache
-from html import escape
 from typing import Any
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from requests_app.templatetags.spt import confirmed_awaiting_closure
+from requests_app.templatetags.row_html import escaped as _e
+from requests_app.templatetags.row_html import local_text
+from requests_app.templatetags.spt import confirmed_awaiting_closure, status_badge_html
 from requests_app.workflow import RequestStatus
 from slo import display
 
 register = template.Library()
-
-
-def _e(value: Any) -> str:
-    """A value escaped for HTML text and attribute values (a lazy translation included)."""
-    return escape(str(value), quote=True)
 
 
 @lru_cache(maxsize=8)
@@ -41,14 +37,13 @@ def _texts(language: str | None) -> dict[str, str]:
         "nobody": _e(_("Personne")), "no_slo": _e(_("Sans SLO")),
         "confirmed": _e(_("Confirmée")), "tick": _("Cocher %(key)s"),
         "kind": _("%(label)s :"), "paused": _("En pause, %(remaining)s"),
-        **{f"status-{code}": _e(label) for code, label in RequestStatus.choices},
+        **{f"status-{code}": str(label) for code, label in RequestStatus.choices},
     }
 
 
 def _badge(request: Any, texts: dict[str, str]) -> str:
     # The label from the enumeration (django-fsm's ``get_status_display`` is much slower).
-    label = texts.get(f"status-{request.status}", _e(request.status))
-    return f'<span class="badge-status badge-status-{_e(request.status)}">{label}</span>'
+    return status_badge_html(request.status, texts.get(f"status-{request.status}"))
 
 
 @lru_cache(maxsize=16)
@@ -128,34 +123,6 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
         f'<td class="d-none d-md-table-cell">{assignee}</td>'
         f'<td class="agent-col-slo">{slo}</td>'
         f'<td class="d-none d-xl-table-cell agent-col-date">'
-        f'<time datetime="{updated.isoformat()}">{_e(_short_date(updated))}'
+        f'<time datetime="{updated.isoformat()}">{_e(local_text(updated, "SHORT_DATE_FORMAT"))}'
         f'<span class="d-block agent-muted">{updated:%H:%M}</span></time></td></tr>'
     )
-
-
-# Django's date format characters that have a strftime equivalent (zero-padded day and
-# month, four-digit year): what the portal's SHORT_DATE_FORMATs use.
-_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M"}
-
-
-@lru_cache(maxsize=8)
-def _short_date_pattern(language: str | None) -> str | None:
-    """The language's SHORT_DATE_FORMAT as a strftime pattern, or None when it uses other
-    characters (then Django formats it)."""
-    pattern = []
-    for char in formats.get_format("SHORT_DATE_FORMAT"):
-        if char.isalpha():
-            if char not in _STRFTIME:
-                return None
-            pattern.append(_STRFTIME[char])
-        else:
-            pattern.append(char.replace("%", "%%"))
-    return "".join(pattern)
-
-
-def _short_date(value: Any) -> str:
-    """``date_format(value, "SHORT_DATE_FORMAT")``, without parsing the format for every
-    row (what Django does on each call)."""
-    pattern = _short_date_pattern(get_language())
-    return value.strftime(pattern) if pattern else formats.date_format(value,
-                                                                         "SHORT_DATE_FORMAT")

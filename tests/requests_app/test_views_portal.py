@@ -138,6 +138,36 @@ def test_list_shows_what_the_person_may_see_and_nothing_else(
     assert "Ma demande" in page and "Demande partagée" in page
 
 
+def test_a_list_row_shows_the_request_as_the_customer_may_see_it(
+    logged_in, client_user, colleague, servicedesk
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    mine = factories.make_request(client_user, title="<img src=x onerror=alert(1)> & co",
+                                  priority_code="high")
+    colleague.first_name, colleague.last_name = "Léa", "<i>Rochat</i>"
+    colleague.save()
+    late = factories.make_request(colleague, priority_code="blocking",
+                                  at=timezone.now() - timedelta(days=10))
+    html = logged_in.get(url("home")).content.decode()
+    rows = {key: html[html.rindex("<tr>", 0, html.index(f">{key}<")):] for key in
+            (mine.key, late.key)}
+    rows = {key: row[:row.index("</tr>")] for key, row in rows.items()}
+    assert "<img" not in html and "<i>Rochat" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co" in rows[mine.key]
+    assert f'href="{page_url(mine)}"' in rows[mine.key]
+    assert '<span class="badge-status badge-status-open">Ouvert</span>' in rows[mine.key]
+    assert "Priorité Haute" in rows[mine.key] and "Dans les délais" in rows[mine.key]
+    assert "par " not in rows[mine.key]  # one's own request
+    # A colleague's request shared with the organisation: who opened it, and it is late.
+    assert "par Léa &lt;i&gt;Rochat&lt;/i&gt;" in rows[late.key]
+    assert '<span class="slo-badge slo-late">En retard</span>' in rows[late.key]
+    local = timezone.localtime(Request.objects.get(pk=mine.pk).updated_at)
+    assert f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y %H:%M}</time>' in rows[mine.key]
+
+
 def test_list_counts_per_status_follow_the_other_filters(logged_in, client_user, walk):
     factories.make_request(client_user, title="Alpha")
     factories.make_request(client_user, title="Beta")
