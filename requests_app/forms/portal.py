@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import services
 from requests_app.exceptions import InvalidInput
+from requests_app.forms.fields import EvaluatedChoiceIterator
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Priority, RequestType
 from requests_app.selectors import portal as portal_selectors
@@ -298,6 +299,8 @@ class WithdrawForm(forms.Form):
 
 
 class _PersonChoiceField(forms.ModelChoiceField):
+    iterator = EvaluatedChoiceIterator
+
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from requests_app import permissions
@@ -81,19 +81,19 @@ def parse_request_key(key: str | int) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def request_get_for_user(user: AnyUser, key: str | int) -> Request:
+def request_get_for_user(user: AnyUser, key: str | int, *, with_mute: bool = False) -> Request:
     """The request ``SPT-<n>`` if this person may see it; ``RequestNotFound`` otherwise, so
-    that a URL of another organisation says nothing of what exists."""
+    that a URL of another organisation says nothing of what exists. ``with_mute``: whether
+    this person muted it comes with it (``viewer_muted``), for the request page."""
     number = parse_request_key(key)
     if number is None:
         raise RequestNotFound()
-    request = (
-        request_list_visible_to(user)
-        .select_related("request_type__category", "priority", "organisation", "module",
-                        "follows_up")
-        .filter(number=number)
-        .first()
-    )
+    queryset = request_list_visible_to(user).select_related(
+        "request_type__category", "priority", "organisation", "module", "follows_up")
+    if with_mute:
+        queryset = queryset.annotate(viewer_muted=Exists(NotificationMute.objects.filter(
+            request=OuterRef("pk"), user_id=user.pk)))
+    request = queryset.filter(number=number).first()
     if request is None:
         raise RequestNotFound()
     _people_joined(request)

@@ -26,7 +26,6 @@ from requests_app.models import (
 )
 from requests_app.selectors.access import (
     attachment_list_visible_to,
-    is_muted,
     parse_request_key,
     participant_list,
     request_get_for_user,
@@ -355,7 +354,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
     """Everything the request page shows, in a number of queries that does not depend on the
     number of comments, attachments or people (``RequestNotFound`` when not visible): the
     latest ``HISTORY_PAGE`` history lines, or those older than the line ``before``."""
-    request = request_get_for_user(user, key)
+    request = request_get_for_user(user, key, with_mute=True)
     attachments = list(attachment_list_visible_to(user, request))
     participants = list(participant_list(request).order_by("created_at", "pk"))
     is_participant = any(p.user_id == user.pk for p in participants)
@@ -380,7 +379,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         attachments=attachments,
         participants=participants,
         follow_ups=follow_ups,
-        muted=is_muted(user, request),
+        muted=bool(getattr(request, "viewer_muted", False)),
         is_reporter=permissions.is_reporter(request, user),
         is_participant=is_participant,
         clocks=clocks,
