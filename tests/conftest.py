@@ -156,7 +156,12 @@ def celery_eager():
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters live in the cache: each test starts with none (a person's posts in
-    one test must not count against the same person in the next)."""
+    one test must not count against the same person in the next); nor any copy of the
+    reference rows."""
     from django.core.cache import cache
 
+    from requests_app.selectors.reference import reference_forget
+
     cache.clear()
+    # Nor a copy of reference rows that a rolled-back test had read.
+    reference_forget()

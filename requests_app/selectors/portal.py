@@ -34,6 +34,7 @@ from requests_app.selectors.access import (
     request_visible_parts,
 )
 from requests_app.selectors.counting import grouped_count_of_union
+from requests_app.selectors.reference import reference_attach
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 from slo import display as slo_display
 
@@ -169,9 +170,10 @@ def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, lim
     page = ranked[offset:wanted]
     if not page:
         return []
-    found = Request.objects.filter(pk__in=page).select_related(
-        "request_type__category", "priority", "reporter").in_bulk()
-    return [found[pk] for pk in page if pk in found]
+    found = Request.objects.filter(pk__in=page).select_related("reporter").in_bulk()
+    rows = [found[pk] for pk in page if pk in found]
+    reference_attach(rows, ("request_type", "priority"))
+    return rows
 
 
 class PortalRows:

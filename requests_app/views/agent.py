@@ -124,7 +124,7 @@ class QueueView(AgentPageMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(self.agent_context())
-        page = list(context["requests"])
+        page = queues.queue_rows_complete(list(context["requests"]))
         clocks = clock_views_for([r.pk for r in page], at=self.now)
         context.update({
             "queue": self.queue,

@@ -48,6 +48,7 @@ from requests_app.models import (
     RequestType,
 )
 from requests_app.permissions import Role
+from requests_app.selectors.reference import reference_changed
 from requests_app.workflow import TRANSITIONS, ConfirmationState, Resolution
 from requests_app.workflow import RequestStatus as S
 from slo import engine, rollups, selectors
@@ -287,6 +288,7 @@ class Command(BaseCommand):
         self._reset_sequences()
         # The SLO report's roll-ups of every month the backlog spans, as the sweep keeps them.
         rollups.rollups_refresh_all()
+        reference_changed()  # organisations written by COPY: every process reads them again
         self.stdout.write(f"{total} requests written in {time.monotonic() - began:.0f} s; "
                           f"benchmark customer: {BENCH_CUSTOMER} (password demo).")
 
