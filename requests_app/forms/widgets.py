@@ -35,19 +35,24 @@ def _options(group: list[dict[str, Any]]) -> str:
     )
 
 
+def select_html(widget: dict[str, Any]) -> SafeString:
+    """The ``<select>`` of a select's widget context (``get_context(...)["widget"]``): what
+    ``QuickSelect`` renders, shared with ``forms/rendering.py``."""
+    parts = []
+    for group_name, group, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'<optgroup label="{escape(str(group_name), quote=True)}">'
+                         f"{_options(group)}</optgroup>")
+        else:
+            parts.append(_options(group))
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<select name="{escape(widget["name"], quote=True)}"{flatatt(widget["attrs"])}>'
+        f'{"".join(parts)}</select>')
+
+
 class QuickSelect(forms.Select):
     """A ``Select`` with the same markup as Django's, its options rendered in Python."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
                renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, group, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{escape(str(group_name), quote=True)}">'
-                             f"{_options(group)}</optgroup>")
-            else:
-                parts.append(_options(group))
-        return mark_safe(  # noqa: S308 - every value above is escaped
-            f'<select name="{escape(widget["name"], quote=True)}"{flatatt(widget["attrs"])}>'
-            f'{"".join(parts)}</select>')
+        return select_html(self.get_context(name, value, attrs)["widget"])
