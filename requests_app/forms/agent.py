@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import permissions
+from requests_app.forms.fields import ReferenceChoiceField
 from requests_app.forms.portal import MultipleFileField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
@@ -67,9 +68,18 @@ def request_types_for(user: User, current: RequestType | None = None) -> QuerySe
     return RequestType.objects.filter(allowed).select_related("category")
 
 
+def _type_label(obj: RequestType) -> str:
+    return f"{obj.category.name} › {obj.name}"
+
+
 class TypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: RequestType) -> str:
-        return f"{obj.category.name} › {obj.name}"
+        return _type_label(obj)
+
+
+class ReferenceTypeChoiceField(ReferenceChoiceField):
+    def label_from_instance(self, obj: RequestType) -> str:
+        return _type_label(obj)
 
 
 def attachments_field() -> MultipleFileField:
@@ -332,17 +342,17 @@ class QueueFilterForm(forms.Form):
         label=_("Recherche"), required=False, max_length=100,
         help_text=_("Numéro (SPT-12), titre, organisation, demandeur ou référence R&D."),
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.all(), required=False,
-        empty_label=_("Toutes"), widget=QuickSelect,
+    organisation = ReferenceChoiceField(
+        Organisation, label=_("Organisation"), required=False, empty_label=_("Toutes"),
+        widget=QuickSelect,
     )
-    priority = forms.ModelChoiceField(
-        label=_("Priorité"), queryset=Priority.objects.all(), required=False,
-        empty_label=_("Toutes"), widget=QuickSelect,
+    priority = ReferenceChoiceField(
+        Priority, label=_("Priorité"), required=False, empty_label=_("Toutes"),
+        widget=QuickSelect,
     )
-    request_type = TypeChoiceField(
-        label=_("Type"), queryset=RequestType.objects.select_related("category"),
-        required=False, empty_label=_("Tous"), widget=QuickSelect,
+    request_type = ReferenceTypeChoiceField(
+        RequestType, label=_("Type"), required=False, empty_label=_("Tous"),
+        widget=QuickSelect,
     )
     assignee = forms.ChoiceField(label=_("Assignée à"), required=False, widget=QuickSelect)
     sort = forms.ChoiceField(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
+
+from requests_app.selectors.reference import reference_rows
 
 
 class EvaluatedChoiceIterator(ModelChoiceIterator):
@@ -18,3 +23,51 @@ class EvaluatedChoiceIterator(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         for obj in self.queryset:
             yield self.choice(obj)
+
+
+class _ReferenceChoiceIterator(ModelChoiceIterator):
+    field: ReferenceChoiceField
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.rows():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A select over reference rows (types, priorities, modules, organisations) read from
+    the process's copy (``selectors.reference``): no query to draw it nor to check the
+    answer. ``keep`` narrows the rows offered (and accepted), as a filtered queryset would."""
+
+    iterator = _ReferenceChoiceIterator
+
+    def __init__(self, model: type[Model], *, keep: Callable[[Any], bool] | None = None,
+                 **kwargs: Any) -> None:
+        self.model, self.keep = model, keep
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+    def rows(self) -> list[Any]:
+        rows = reference_rows(self.model)
+        return [row for row in rows if self.keep(row)] if self.keep else rows
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        if isinstance(value, self.model):
+            value = getattr(value, key)
+        for row in self.rows():
+            if str(getattr(row, key)) == str(value):
+                return row
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                              params={"value": value})
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import services
 from requests_app.exceptions import InvalidInput
-from requests_app.forms.fields import EvaluatedChoiceIterator
+from requests_app.forms.fields import EvaluatedChoiceIterator, ReferenceChoiceField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Priority, RequestType
 from requests_app.selectors import portal as portal_selectors
+from requests_app.selectors.reference import reference_rows
 from requests_app.workflow import RequestStatus
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -85,9 +86,9 @@ class RequestFilterForm(forms.Form):
         label=_("Statut"), required=False,
         choices=[("", _("Tous les statuts")), *RequestStatus.choices],
     )
-    type = forms.ModelChoiceField(
-        label=_("Type"), required=False, queryset=RequestType.objects.none(),
-        to_field_name="code", empty_label=_("Tous les types"),
+    type = ReferenceChoiceField(
+        RequestType, label=_("Type"), required=False, to_field_name="code",
+        empty_label=_("Tous les types"), keep=lambda row: row.is_active,
     )
     state = forms.ChoiceField(
         label=_("Ouvertes ou fermées"), required=False,
@@ -118,9 +119,6 @@ class RequestFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["type"]).queryset = (
-            portal_selectors.request_type_list()
-        )
         for name in ("status", "type", "state", "scope", "sort"):
             field = self.fields[name]
             field.widget = QuickSelect(attrs={"class": "form-select"},
@@ -148,7 +146,7 @@ class RequestFilterForm(forms.Form):
 # --- creating a request --------------------------------------------------------------------------
 
 
-class PriorityChoiceField(forms.ModelChoiceField):
+class PriorityChoiceField(ReferenceChoiceField):
     """Each priority with its Signification under the name, inside the radio's label so that
     it is read with it."""
 
@@ -182,13 +180,12 @@ class RequestCreateForm(forms.Form):
                     "les messages d'erreur. Mise en forme Markdown : **gras**, listes, `code`."),
     )
     priority = PriorityChoiceField(
-        label=_("Priorité"), queryset=Priority.objects.none(), empty_label=None,
-        widget=forms.RadioSelect,
+        Priority, label=_("Priorité"), empty_label=None, widget=forms.RadioSelect,
     )
-    module = forms.ModelChoiceField(
-        label=_("Module ERP"), queryset=ErpModule.objects.none(),
-        empty_label=_("— Choisissez un module —"),
+    module = ReferenceChoiceField(
+        ErpModule, label=_("Module ERP"), empty_label=_("— Choisissez un module —"),
         help_text=_("Choisissez « Autre / je ne sais pas » si vous hésitez."),
+        keep=lambda row: row.is_active,
     )
     version = forms.CharField(
         label=_("Version"), max_length=50, required=False,
@@ -220,14 +217,9 @@ class RequestCreateForm(forms.Form):
         for name in ALL_TYPE_FIELDS:
             if name not in own:
                 del self.fields[name]
-        priorities = Priority.objects.order_by("rank")
-        cast(forms.ModelChoiceField, self.fields["priority"]).queryset = priorities
-        if "module" in self.fields:
-            cast(forms.ModelChoiceField, self.fields["module"]).queryset = (
-                ErpModule.objects.filter(is_active=True)
-            )
         if not self.is_bound:
-            self.initial.setdefault("priority", priorities.filter(code="medium").first())
+            self.initial.setdefault("priority", next(
+                (p for p in reference_rows(Priority) if p.code == "medium"), None))
 
     def service_kwargs(self) -> dict[str, Any]:
         """The cleaned data as ``services.request_create`` takes it."""

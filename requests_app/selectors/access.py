@@ -90,7 +90,7 @@ def request_get_for_user(user: AnyUser, key: str | int, *, with_mute: bool = Fal
     if number is None:
         raise RequestNotFound()
     queryset = request_list_visible_to(user)
-    if with_mute:
+    if with_mute and user.pk is not None:
         queryset = queryset.annotate(viewer_muted=Exists(NotificationMute.objects.filter(
             request=OuterRef("pk"), user_id=user.pk)))
     request = queryset.filter(number=number).first()

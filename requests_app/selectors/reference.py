@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.core.cache import cache
@@ -110,6 +111,14 @@ def reference_row(model: type[Model], pk: int | None) -> Any:
     return found
 
 
+def reference_rows(model: type[Model]) -> list[Any]:
+    """Every row of ``model`` in its ``Meta.ordering`` (a select's options), from the copy."""
+    rows = list(_current().rows[model].values())
+    for name in reversed([str(name) for name in model._meta.ordering or ["pk"]]):
+        rows.sort(key=attrgetter(name.lstrip("-")), reverse=name.startswith("-"))
+    return rows
+
+
 def reference_attach(requests: Iterable[Request],
                      fields: Iterable[str] = tuple(REQUEST_FIELDS)) -> None:
     """Give each request its type (with its category), priority, module and organisation
@@ -152,7 +161,8 @@ def reference_signals_connect() -> None:
     """Called once by the app's ``ready``: every save and deletion of a reference row (the
     admin, a shell, a data migration) reaches every process's copy. A signal, as STYLE.md
     allows for a cross-cutting concern: no service writes these rows."""
-    for model in (*_MODELS, Category):
+    models: tuple[type[Model], ...] = (*_MODELS, Category)
+    for model in models:
         post_save.connect(reference_changed, sender=model,
                           dispatch_uid=f"reference_saved_{model.__name__}")
         post_delete.connect(reference_changed, sender=model,
