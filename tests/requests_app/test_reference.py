@@ -85,3 +85,31 @@ def test_a_change_rolled_back_leaves_no_trace_in_the_copy() -> None:
         raise RuntimeError("rolled back")
     # ...and the next read outside any transaction reads the database again.
     assert reference.reference_row(Priority, high.pk).name == "Haute"
+
+
+def test_a_reference_select_offers_and_accepts_only_its_rows_without_a_query() -> None:
+    from django import forms
+
+    from requests_app.forms.fields import ReferenceChoiceField
+    from requests_app.models import ErpModule
+
+    retired = ErpModule.objects.create(code="retired", name="Ancien module", is_active=False)
+
+    class ModuleForm(forms.Form):
+        module = ReferenceChoiceField(ErpModule, keep=lambda row: row.is_active,
+                                      empty_label="—")
+
+    reference.reference_rows(ErpModule)  # the copy is made
+    active = ErpModule.objects.filter(is_active=True).first()
+    with CaptureQueriesContext(connection) as captured:
+        html = str(ModuleForm()["module"])
+        offered = [name for _value, name in ModuleForm().fields["module"].choices][1:]
+        accepted = ModuleForm({"module": str(active.pk)})
+        assert accepted.is_valid() and accepted.cleaned_data["module"] == active
+    assert len(captured) == 0
+    assert offered == sorted(offered) and "Ancien module" not in offered  # Meta: by name
+    assert "Ancien module" not in html
+    for refused in (str(retired.pk), "999999", "abc"):
+        form = ModuleForm({"module": refused})
+        assert not form.is_valid()
+        assert "Sélectionnez un choix valide" in form.errors["module"][0]
