@@ -38,7 +38,8 @@ TYPE_CODES = [row[0] for row in SEED.TYPES]
 # ServiceDesk agent gets a hidden field) and the queue's bulk form.
 CASES = [
     *(f"create:{code}" for code in TYPE_CODES),
-    "comment", "participant", "agent_comment", "details", "assign:daily", "assign:servicedesk",
+    "comment", "participant", "confirm", "deny", "withdraw", "agent_comment", "details",
+    "assign:daily", "assign:servicedesk",
     *(f"transition:{name}" for name in agent_forms.TRANSITION_FORMS),
     "transition:start:servicedesk", "bulk:daily", "bulk:servicedesk",
 ]
@@ -58,6 +59,11 @@ def factories_by_case(walk, colleague, frontdesk, daily, servicedesk) -> dict[st
         "comment": lambda data, files: portal_forms.CommentForm(data, files, prefix="comment"),
         "participant": lambda data, files: portal_forms.ParticipantAddForm(
             data, files, prefix="participant", colleagues=colleagues),
+        "confirm": lambda data, files: portal_forms.ResolutionConfirmForm(
+            data, files, prefix="confirm"),
+        "deny": lambda data, files: portal_forms.ResolutionDenyForm(data, files, prefix="deny"),
+        "withdraw": lambda data, files: portal_forms.WithdrawForm(
+            data, files, prefix="withdraw"),
         "agent_comment": lambda data, files: agent_forms.AgentCommentForm(
             data, files, prefix="comment"),
         "details": lambda data, files: agent_forms.DetailsForm(
