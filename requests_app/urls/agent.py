@@ -26,6 +26,8 @@ urlpatterns = [
     path("queues/nav/", agent.QueueNavView.as_view(), name="queue_nav"),
     path("queues/<slug:queue>/", agent.QueueView.as_view(), name="queue"),
     path("queues/<slug:queue>/bulk/", agent.QueueBulkView.as_view(), name="bulk"),
+    path("queues/<slug:queue>/bulk/fields/", agent.QueueBulkFieldsView.as_view(),
+         name="bulk_fields"),
     path("requests/<agent_request_key:key>/", agent.RequestDetailView.as_view(), name="request"),
     path("requests/<agent_request_key:key>/transition/<slug:name>/", agent.TransitionView.as_view(),
          name="transition"),

@@ -132,6 +132,9 @@ class QueueView(AgentPageMixin, ListView):
             "filter_form": self.filter_form,
             "bulk_form": kwargs.get("bulk_form")
             or BulkActionForm(user=self.request.user, prefix="bulk"),
+            # The bulk fields (a select of agents among them) are drawn when the panel opens,
+            # unless it is open already: after an error, or asked without script.
+            "bulk_open": "bulk_form" in kwargs or self.request.GET.get("bulk") == "open",
             "rows": [
                 {"request": r, "clocks": clocks.get(r.pk, []), "ref": f"{r.number}:{r.status}"}
                 for r in page
@@ -139,6 +142,21 @@ class QueueView(AgentPageMixin, ListView):
             "selected": kwargs.get("selected", set()),
         })
         return context
+
+
+class QueueBulkFieldsView(AgentPageMixin, View):
+    """GET /agent/queues/<queue>/bulk/fields/: the bulk action's fields, which the queue page
+    fetches the first time its panel opens (without script, ``?bulk=open`` shows them)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        queue = queues.queue_get(kwargs["queue"])
+        if queue is None:
+            raise Http404(_("File d'attente inconnue."))
+        if not request.headers.get("HX-Request"):
+            url = reverse("agent:queue", args=[queue.slug])
+            return HttpResponseRedirect(f"{url}?bulk=open#agent-bulk")
+        form = BulkActionForm(user=request.user, prefix="bulk")
+        return render(request, "agent/queues/bulk_fields.html", {"bulk_form": form})
 
 
 class QueueBulkView(QueueView):

@@ -671,6 +671,31 @@ def test_bulk_form_errors_are_a_400_with_the_selection_kept(client, people, walk
 
 
 @pytest.mark.django_db
+def test_the_bulk_fields_are_drawn_when_their_panel_opens(client, people, walk):
+    walk(S.IN_PROGRESS)
+    client.force_login(people["daily"])
+    html = client.get("/agent/queues/en-cours/", {"page": "1"}).content.decode()
+    assert 'name="bulk-action"' not in html and 'name="bulk-requests"' in html
+    assert 'hx-get="/agent/queues/en-cours/bulk/fields/"' in html
+    assert 'href="?page=1&amp;bulk=open#agent-bulk"' in html  # without script
+    fragment = client.get("/agent/queues/en-cours/bulk/fields/", HTTP_HX_REQUEST="true")
+    fields = fragment.content.decode()
+    assert fragment.status_code == 200 and "<body" not in fields
+    assert 'name="bulk-action"' in fields and 'name="bulk-assignee"' in fields
+    assert people["servicedesk"].get_full_name() in fields  # Daily assigns to any agent
+    opened = client.get("/agent/queues/en-cours/", {"bulk": "open"}).content.decode()
+    assert 'name="bulk-action"' in opened and 'id="agent-bulk" open' in opened
+    redirect = client.get("/agent/queues/en-cours/bulk/fields/")
+    assert redirect.status_code == 302
+    assert redirect["Location"] == "/agent/queues/en-cours/?bulk=open#agent-bulk"
+    assert client.get("/agent/queues/nope/bulk/fields/",
+                      HTTP_HX_REQUEST="true").status_code == 404
+    client.force_login(people["client"])
+    assert client.get("/agent/queues/en-cours/bulk/fields/",
+                      HTTP_HX_REQUEST="true").status_code == 403
+
+
+@pytest.mark.django_db
 def test_bulk_never_redirects_elsewhere(client, people, walk):
     r = walk(S.IN_PROGRESS)
     client.force_login(people["daily"])
