@@ -1,6 +1,7 @@
 /*
  * Back-office enhancements (loaded by templates/agent/base.html). Every page works without
- * this file; it only adds the "select every row" box of a queue's bulk action.
+ * this file; it adds the "select every row" box of a queue's bulk action, and fetches the
+ * form of a panel opened before htmx was ready.
  */
 (function () {
   "use strict";
@@ -39,5 +40,12 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[type=checkbox][data-select-all]").forEach(setUp);
+    // A panel opened before htmx was ready (a click while the page loads) missed the
+    // "toggle" that fetches its form: ask again now that htmx listens.
+    if (window.htmx) {
+      document.querySelectorAll("details[open] .agent-form-slot").forEach(function (slot) {
+        window.htmx.trigger(slot.closest("details"), "toggle");
+      });
+    }
   });
 })();
