@@ -148,7 +148,10 @@ class QueueBulkFieldsView(AgentPageMixin, View):
     """GET /agent/queues/<queue>/bulk/fields/: the bulk action's fields, which the queue page
     fetches the first time its panel opens (without script, ``?bulk=open`` shows them)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    request: AuthenticatedHttpRequest  # behind BackOfficeRequiredMixin
+
+    def get(self, request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any
+            ) -> HttpResponse:
         queue = queues.queue_get(kwargs["queue"])
         if queue is None:
             raise Http404(_("File d'attente inconnue."))
