@@ -221,14 +221,17 @@ def _request_or_404(user: Any, key: str) -> Request:
 
 def _action(name: str, request_obj: Request, user: Any, *, form: Any = None,
             open_slot: str = "") -> dict[str, Any]:
-    """One action panel of the agent request page (the page and ``FormSlotView`` alike)."""
-    form = form or transition_form(name, request_obj=request_obj, user=user)
+    """One action panel of the agent request page (the page and ``FormSlotView`` alike); its
+    form is built only when the panel is drawn open (a form sent back, or asked for)."""
+    render = (form is not None and form.is_bound) or open_slot == name
+    if render and form is None:
+        form = transition_form(name, request_obj=request_obj, user=user)
     return {
         "name": name,
         "label": action_label(name),
         "requires": TRANSITIONS[name].requires,
         "form": form,
-        "render": form.is_bound or open_slot == name,
+        "render": render,
         "url": reverse("agent:transition", args=[request_obj.key, name]),
     }
 
@@ -328,7 +331,7 @@ class FormSlotView(BackOfficeRequiredMixin, View):
         elif slot == "assign" and offer.assign:
             context["assign_form"] = AssignForm(request_obj=request_obj, user=request.user)
         elif slot in offer.transitions:
-            context["action"] = _action(slot, request_obj, request.user)
+            context["action"] = _action(slot, request_obj, request.user, open_slot=slot)
         else:
             raise Http404(_("Ce formulaire n'est pas proposé pour cette demande."))
         return render(request, "agent/requests/form_slot.html", context)
