@@ -106,7 +106,7 @@ def reference_row(model: type[Model], pk: int | None) -> Any:
     found = _current().rows[model].get(pk)
     if found is None:
         found = _current(force=True).rows[model].get(pk)
-    if found is None:  # deleted meanwhile: what the database says, as a join would
+    if found is None:  # not committed yet when the copy was read again: read it alone
         found = model._default_manager.get(pk=pk)
     return found
 
