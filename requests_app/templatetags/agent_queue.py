@@ -56,10 +56,6 @@ def _request_url(key: str) -> str:
     return _request_url_pattern(get_script_prefix()).replace("SPT-0", key)
 
 
-def _person(user: Any) -> str:
-    return user.get_full_name() or user.username
-
-
 def _slo_cell(clocks: list, texts: dict[str, str]) -> str:
     """The queue's SLO cell: the clock that matters most now (the running one due first, else
     a paused one, else the verdict), as a badge with the time left or overdue."""
@@ -95,8 +91,8 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
     priority = (f'<span class="agent-priority agent-priority-{_e(r.priority.code)}">'
                 f'{_e(r.priority.name)}</span>')
     organisation, type_name = _e(r.organisation.name), _e(r.request_type.name)
-    assignee_name = _e(_person(r.assignee)) if r.assignee else ""
-    assignee_phone = f" · {assignee_name}" if r.assignee else ""
+    assignee_name = _e(r.assignee_name)
+    assignee_phone = f" · {assignee_name}" if assignee_name else ""
     assignee = assignee_name or f'<span class="agent-muted">{texts["nobody"]}</span>'
     slo = (_slo_cell(row["clocks"], texts) if row["clocks"] else
            f'<span class="agent-muted">{texts["no_slo"]}</span>')

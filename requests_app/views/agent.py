@@ -117,9 +117,9 @@ class QueueView(AgentPageMixin, ListView):
         self.filter_form = QueueFilterForm(
             self.request.GET or None, default_sort=self.queue.default_sort
         )
-        return queues.queue_requests(
+        return queues.queue_rows(queues.queue_requests(
             self.request.user, self.queue, now=self.now, **self.filter_form.filters()
-        )
+        ))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
