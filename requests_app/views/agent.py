@@ -223,15 +223,15 @@ def _action(name: str, request_obj: Request, user: Any, *, form: Any = None,
             open_slot: str = "") -> dict[str, Any]:
     """One action panel of the agent request page (the page and ``FormSlotView`` alike); its
     form is built only when the panel is drawn open (a form sent back, or asked for)."""
-    render = (form is not None and form.is_bound) or open_slot == name
-    if render and form is None:
+    drawn = (form is not None and form.is_bound) or open_slot == name
+    if drawn and form is None:
         form = transition_form(name, request_obj=request_obj, user=user)
     return {
         "name": name,
         "label": action_label(name),
         "requires": TRANSITIONS[name].requires,
         "form": form,
-        "render": render,
+        "render": drawn,
         "url": reverse("agent:transition", args=[request_obj.key, name]),
     }
 
