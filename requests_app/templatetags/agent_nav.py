@@ -9,19 +9,14 @@ from itertools import groupby
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from requests_app.templatetags.row_html import escaped as _e
+from requests_app.templatetags.row_html import url_of
 
 register = template.Library()
-
-
-@lru_cache(maxsize=16)
-def _queue_url_pattern(prefix: str) -> str:
-    return reverse("agent:queue", args=["SLUG"])
 
 
 @lru_cache(maxsize=8)
@@ -33,7 +28,6 @@ def _texts(language: str | None) -> dict[str, str]:
 @register.simple_tag
 def queue_nav_lists(items: list[dict[str, Any]], current: str = "") -> SafeString:
     texts = _texts(get_language())
-    pattern = _queue_url_pattern(get_script_prefix())
     groups = [(mine, list(group)) for mine, group in groupby(items, key=lambda i: i["mine"])]
     parts = []
     for mine, group in groups:
@@ -47,8 +41,9 @@ def queue_nav_lists(items: list[dict[str, Any]], current: str = "") -> SafeStrin
                 badge = (f'<span class="agent-count{some}">{_e(count)}<span '
                          f'class="visually-hidden"> {texts["requests"]}</span></span>')
             here = ' aria-current="page"' if slug == current else ""
+            url = _e(url_of("agent:queue", "queue", slug, marker="SLUG"))
             links.append(
-                f'<li><a class="agent-queue-link" href="{_e(pattern.replace("SLUG", slug))}"'
+                f'<li><a class="agent-queue-link" href="{url}"'
                 f'{here}><span class="agent-queue-name">{_e(item["queue"].label)}</span>'
                 f"{badge}</a></li>")
         parts.append(f'<h2 class="agent-nav-heading">{heading}</h2>'

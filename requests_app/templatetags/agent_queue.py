@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -21,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from requests_app.templatetags.row_html import escaped as _e
-from requests_app.templatetags.row_html import local_text
+from requests_app.templatetags.row_html import local_text, url_of
 from requests_app.templatetags.spt import confirmed_awaiting_closure, status_badge_html
 from requests_app.workflow import RequestStatus
 from slo import display
@@ -44,16 +43,6 @@ def _texts(language: str | None) -> dict[str, str]:
 def _badge(request: Any, texts: dict[str, str]) -> str:
     # The label from the enumeration (django-fsm's ``get_status_display`` is much slower).
     return status_badge_html(request.status, texts.get(f"status-{request.status}"))
-
-
-@lru_cache(maxsize=16)
-def _request_url_pattern(prefix: str) -> str:
-    return reverse("agent:request", args=["SPT-0"])
-
-
-def _request_url(key: str) -> str:
-    """``reverse`` once per script prefix, then the key put in its place."""
-    return _request_url_pattern(get_script_prefix()).replace("SPT-0", key)
 
 
 def _slo_cell(clocks: list, texts: dict[str, str]) -> str:
@@ -98,13 +87,14 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
            f'<span class="agent-muted">{texts["no_slo"]}</span>')
     updated = timezone.localtime(r.updated_at)
     checked = " checked" if row["ref"] in selected else ""
+    url = _e(url_of("agent:request", "key", r.key))
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<tr><td class="agent-col-select">'
         f'<input class="form-check-input" type="checkbox" name="bulk-requests" value="{ref}" '
         f'id="agent-select-{r.number}" data-row-select{checked}>'
         f'<label class="visually-hidden" for="agent-select-{r.number}">'
         f'{_e(texts["tick"] % {"key": r.key})}</label></td>'
-        f'<td class="agent-col-request"><a class="spt-ref" href="{_e(_request_url(r.key))}">'
+        f'<td class="agent-col-request"><a class="spt-ref" href="{url}">'
         f'{key}</a> <span class="agent-row-title">{_e(r.title)}</span> '
         f'<span class="agent-row-meta d-none d-md-block d-lg-none">{organisation} · '
         f'{type_name}</span> '

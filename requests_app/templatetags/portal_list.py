@@ -12,14 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from requests_app.templatetags.row_html import escaped as _e
-from requests_app.templatetags.row_html import local_text
+from requests_app.templatetags.row_html import local_text, url_of
 from requests_app.templatetags.spt import person, status_badge_html
 from slo import display
 
@@ -37,11 +36,6 @@ def _texts(language: str | None) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=16)
-def _request_url_pattern(prefix: str) -> str:
-    return reverse("portal:request", kwargs={"key": "SPT-0"})
-
-
 @register.simple_tag(takes_context=True)
 def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
     texts = _texts(get_language())
@@ -57,7 +51,7 @@ def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
     if request.request_type.subject_to_slo and clocks:
         status = display.customer_status(list(clocks))
         slo = f'<div class="mt-1">{texts[status]}</div>' if status in texts else ""
-    url = _request_url_pattern(get_script_prefix()).replace("SPT-0", request.key)
+    url = url_of("portal:request", "key", request.key)
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<tr><td><a href="{_e(url)}" class="d-block fw-semibold text-decoration-none">'
         f'<span class="spt-ref">{key}</span> '

@@ -1,5 +1,6 @@
-"""What the rows built in Python (``agent_queue``, ``portal_list``) share: escaping, and
-dates in the reader's format without Django parsing the format string for every row."""
+"""What the markup built in Python (``agent_queue``, ``portal_list``, ``timeline``,
+``agent_nav``) shares: escaping, URLs reversed once, and dates in the reader's format without
+Django parsing the format string for every row."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
+from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
@@ -15,6 +17,18 @@ from django.utils.translation import get_language
 def escaped(value: Any) -> str:
     """A value escaped for HTML text and attribute values (a lazy translation included)."""
     return escape(str(value), quote=True)
+
+
+@lru_cache(maxsize=64)
+def _url_pattern(name: str, argument: str, marker: str, prefix: str) -> str:
+    return reverse(name, kwargs={argument: marker})
+
+
+def url_of(name: str, argument: str, value: Any, *, marker: str = "SPT-0") -> str:
+    """``reverse(name, kwargs={argument: value})`` for a URL of one argument: reversed once
+    per script prefix with ``marker`` (a value its converter accepts), then the value put in
+    its place (a row of fifty asked the resolver fifty times)."""
+    return _url_pattern(name, argument, marker, get_script_prefix()).replace(marker, str(value))
 
 
 # Django's date format characters that have a strftime equivalent (zero-padded day, month,

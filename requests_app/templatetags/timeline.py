@@ -13,7 +13,6 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import filesizeformat
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from requests_app.models import EventKind
 from requests_app.templatetags.row_html import escaped as _e
-from requests_app.templatetags.row_html import local_text
+from requests_app.templatetags.row_html import local_text, url_of
 from requests_app.templatetags.spt import (
     field_label,
     person,
@@ -49,13 +48,8 @@ _PLAIN = {
 }
 
 
-@lru_cache(maxsize=16)
-def _attachment_url_pattern(prefix: str) -> str:
-    return reverse("attachment", kwargs={"token": "TOKEN"})
-
-
 def _attachment_url(token: str) -> str:
-    return _e(_attachment_url_pattern(get_script_prefix()).replace("TOKEN", str(token)))
+    return _e(url_of("attachment", "token", token, marker="TOKEN"))
 
 
 def _said(text: str, **values: Any) -> str:
