@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -18,21 +18,23 @@ class EvaluatedChoiceIterator(ModelChoiceIterator):
     (Django's choice), so that the rows a page has already read (a template asking whether
     there is any choice at all) are not read again to draw the options."""
 
+    def rows(self) -> Iterable[Any]:
+        return self.queryset
+
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        for obj in self.rows():
             yield self.choice(obj)
 
 
-class _ReferenceChoiceIterator(ModelChoiceIterator):
+class _ReferenceChoiceIterator(EvaluatedChoiceIterator):
+    """The choices from the process's copy of the reference rows, not from the queryset."""
+
     field: ReferenceChoiceField
 
-    def __iter__(self) -> Iterator[Any]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.field.rows():
-            yield self.choice(obj)
+    def rows(self) -> Iterable[Any]:
+        return self.field.rows()
 
     def __len__(self) -> int:
         return len(self.field.rows()) + (self.field.empty_label is not None)
