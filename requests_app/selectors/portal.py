@@ -151,6 +151,12 @@ def portal_list_total(filters: RequestFilters, counts: dict[str, int]) -> int:
     return sum(counts.get(status, 0) for status in _statuses_kept(filters))
 
 
+# What a row of the list shows (``templatetags.portal_list``): not the descriptions, which are
+# most of a request's bytes.
+_ROW_FIELDS = ("number", "title", "status", "request_type_id", "priority_id", "updated_at",
+               "reporter__first_name", "reporter__last_name", "reporter__username")
+
+
 def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, limit: int
                         ) -> list[Request]:
     """One page of the client's requests matching ``filters``, with what a row shows joined.
@@ -178,7 +184,8 @@ def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, lim
     page = ranked[offset:wanted]
     if not page:
         return []
-    found = Request.objects.filter(pk__in=page).select_related("reporter").in_bulk()
+    found = (Request.objects.filter(pk__in=page).select_related("reporter")
+             .only(*_ROW_FIELDS).in_bulk())
     rows = [found[pk] for pk in page if pk in found]
     reference_attach(rows, ("request_type", "priority"))
     return rows
