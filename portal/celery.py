@@ -23,7 +23,9 @@ app.conf.beat_schedule = {
                            "schedule": crontab(hour=2, minute=30)},
     # Every minute: re-send outbox rows whose first send did not happen (broker down, crash,
     # mail server refusing). A sweep not run within the minute is dropped, so that a worker
-    # coming back after a long stop runs one sweep, not one per minute missed.
+    # coming back after a long stop runs one sweep, not one per minute missed. Each run leaves
+    # its time in the database for /healthz; a worker also sweeps once when it starts
+    # (requests_app/tasks.py), so recovery does not wait for beat.
     "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab(),
                      "options": {"expires": 55}},
 }

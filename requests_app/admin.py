@@ -4,16 +4,22 @@ the services, so the status and the history stay right."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy, ngettext
 
+from portal.admin_input import AdminInputMixin
+from requests_app import outbox
 from requests_app.models import (
     Category,
     ErpModule,
+    NotificationKind,
     Organisation,
+    OutboundMessage,
     Priority,
     Profile,
     Request,
     RequestEvent,
     RequestType,
+    WorkerHeartbeat,
 )
 
 User = get_user_model()
@@ -29,7 +35,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(AdminInputMixin, UserAdmin):
     inlines = [ProfileInline]
     list_display = ("username", "email", "first_name", "last_name", "organisation", "is_active")
     list_select_related = ("profile__organisation",)
@@ -42,33 +48,33 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "is_active", "created_at")
     search_fields = ("name",)
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "position")
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(admin.ModelAdmin):
+class RequestTypeAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "category", "subject_to_slo", "client_can_open", "is_active")
     list_filter = ("category", "subject_to_slo", "client_can_open")
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "rank", "signification")
 
 
 @admin.register(ErpModule)
-class ErpModuleAdmin(admin.ModelAdmin):
+class ErpModuleAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "code", "is_active")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AdminInputMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -95,13 +101,7 @@ class RequestEventAdmin(ReadOnlyAdmin):
     list_select_related = ("request", "actor")
 
 
-# --- the outbox (notifications issue) -------------------------------------------------------
-
-from django.utils.translation import gettext_lazy, ngettext  # noqa: E402
-
-from requests_app import outbox  # noqa: E402
-from requests_app.models import OutboundMessage  # noqa: E402
-
+# --- the outbox ----------------------------------------------------------------------------
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(ReadOnlyAdmin):
@@ -124,6 +124,13 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser or super().has_view_permission(request, obj)
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.kind == NotificationKind.PASSWORD_RESET:
+            # Its body holds a working reset link: not for anyone's eyes but the recipient's.
+            fields = [name for name in fields if name not in ("body_text", "body_html")]
+        return fields
+
     @admin.display(description=gettext_lazy("dernière erreur"))
     def short_error(self, message: OutboundMessage) -> str:
         return message.last_error[:80]
@@ -135,3 +142,10 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
             "%(count)d e-mail remis dans la file d'envoi.",
             "%(count)d e-mails remis dans la file d'envoi.", count,
         ) % {"count": count})
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """When beat's periodic jobs last ran (what ``/healthz`` reports)."""
+
+    list_display = ("name", "beat_at")

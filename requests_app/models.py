@@ -449,6 +449,8 @@ class NotificationKind(models.TextChoices):
     SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
     SLO_BREACHED = "slo_breached", _("SLO dépassé")
     CLOSED = "closed", _("Demande fermée")
+    # About a person's account, not a request: the row has no request nor event.
+    PASSWORD_RESET = "password_reset", _("Réinitialisation du mot de passe")
 
 
 class OutboundMessage(models.Model):
@@ -462,13 +464,14 @@ class OutboundMessage(models.Model):
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec définitif")
 
+    # Empty for an e-mail about an account (password reset), set for every other kind.
     request = models.ForeignKey(
-        Request, on_delete=models.CASCADE, related_name="outbound_messages",
-        verbose_name=_("demande"),
+        Request, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="outbound_messages", verbose_name=_("demande"),
     )
     event = models.ForeignKey(
-        RequestEvent, on_delete=models.CASCADE, related_name="outbound_messages",
-        verbose_name=_("événement"),
+        RequestEvent, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="outbound_messages", verbose_name=_("événement"),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
@@ -497,6 +500,12 @@ class OutboundMessage(models.Model):
         constraints = [
             # One e-mail per person and event, however often the event is handled.
             models.UniqueConstraint(fields=["event", "recipient"], name="outbox_once"),
+            # Only an e-mail about an account goes without a request and its event.
+            models.CheckConstraint(
+                condition=models.Q(kind="password_reset")
+                | models.Q(request__isnull=False, event__isnull=False),
+                name="outbox_request_unless_account",
+            ),
         ]
         indexes = [
             # The sweep reads only unsent rows that are due: a small partial index.
@@ -509,3 +518,19 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address} {self.kind} ({self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a periodic job last ran, by name ("outbox-sweep"): written by the job itself, read
+    by ``/healthz``. In the database rather than the cache, so that the web process can tell
+    beat stopped even while Redis is down."""
+
+    name = models.CharField(_("nom"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("dernier passage"))
+
+    class Meta:
+        verbose_name = _("passage périodique")
+        verbose_name_plural = _("passages périodiques")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

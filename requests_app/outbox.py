@@ -10,8 +10,12 @@ error recorded. The beat sweep re-publishes rows still unsent a little after the
 which covers a broker that was down at commit, a worker that crashed mid-send (its claim
 expires) and a retry whose own task was lost.
 
-The one window left for a duplicate is a worker that dies after the mail server accepted the
-message and before the row is marked sent; the stable ``Message-ID`` lets the receiving side
+The claim lasts longer than the longest send (``OUTBOX_CLAIM_SECONDS``, derived from the SMTP
+timeouts in settings, which wait for the end of DATA as RFC 5321 asks), so a slow mail server
+is never handed the same message by a second worker. A database connection lost between the
+send and the "sent" update is retried on a new connection while the claim lasts. The one
+window left for a duplicate is a worker that dies after the mail server accepted the message
+and before the row is marked sent; the stable ``Message-ID`` lets the receiving side
 recognise that copy. Nothing is ever lost to it.
 """
 
@@ -20,13 +24,14 @@ from __future__ import annotations
 import logging
 import math
 import smtplib
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -36,17 +41,24 @@ logger = logging.getLogger(__name__)
 
 State = OutboundMessage.State
 
-# A claim older than this belongs to a worker that died mid-send: the sweep takes it back.
-CLAIM_SECONDS = 300
 # Retries wait 1, 2, 4 … minutes, at most an hour; after this many attempts the row is
 # marked failed (visible in the admin, which can re-send it): about a day of outage.
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 SWEEP_BATCH = 500
-# Publishing waits a fraction of a second for a broker that blips, not the seconds of
-# kombu's default, since the user's request waits for it and the sweep makes up for it.
+# Publishing tries once more at once (a pooled connection that a broker restart closed), not
+# for the seconds of kombu's default, since the user's request waits for it and the sweep
+# makes up for it. Against a frozen broker each try costs the socket timeout
+# (REDIS_SOCKET_TIMEOUT), so an action pays about two of them, never a 500.
 PUBLISH_OPTIONS = {"retry": True, "retry_policy": {
-    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}}
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}}
+
+
+def claim_seconds() -> int:
+    """How long a claim lasts: longer than the longest send (``OUTBOX_CLAIM_SECONDS``, derived
+    from the SMTP timeouts in settings), so that an older one belongs to a worker that died
+    mid-send and the sweep takes it back, never to a send still under way."""
+    return int(settings.OUTBOX_CLAIM_SECONDS)
 
 
 def max_attempts() -> int:
@@ -89,14 +101,17 @@ def outbound_message_claim(*, message_id: int, now: datetime | None = None
             return None
         message.state = State.SENDING
         message.attempts += 1
-        message.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+        message.next_attempt_at = now + timedelta(seconds=claim_seconds())
         message.save(update_fields=["state", "attempts", "next_attempt_at"])
     return message
 
 
 def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
     domain = _mail_domain()
-    thread = f"<request-{message.request_id}@{domain}>"
+    # Mail clients thread every e-mail of one request together; an account's e-mail (password
+    # reset) belongs to no request.
+    thread = ({"References": f"<request-{message.request_id}@{domain}>"}
+              if message.request_id is not None else {})
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -105,8 +120,7 @@ def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
         headers={
             # Stable, so that a receiving system can tell a resent copy from a new message.
             "Message-ID": f"<outbox-{message.pk}@{domain}>",
-            # Mail clients thread every e-mail of one request together.
-            "References": thread,
+            **thread,
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
         },
@@ -146,10 +160,48 @@ def outbound_message_send(*, message_id: int) -> str:
         logger.warning("Outbox message %s: attempt %s failed (%s)%s", message.pk,
                        message.attempts, _describe(exc), ", giving up" if final else "")
         return "failed" if final else "retry"
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        state=State.SENT, sent_at=timezone.now(), last_error=""
-    )
+    _mark_sent(message)
     return "sent"
+
+
+# After a send, the "sent" update is tried again on a fresh connection this often, waiting
+# 0.5, 1, 2 … seconds (at most SENT_RETRY_MAX_WAIT) in between, as long as the claim lasts.
+SENT_RETRY_FIRST_WAIT = 0.5
+SENT_RETRY_MAX_WAIT = 30.0
+# Stop this long before the claim expires: past it, the sweep may hand the row to another
+# worker, and a "sent" written then would race its send.
+SENT_RETRY_MARGIN_SECONDS = 30
+
+
+def _mark_sent(message: OutboundMessage, *,
+               sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Record that the mail server accepted the message. A database connection lost between
+    the send and this update (a restart, a failover, a proxy dropping idle connections) must
+    not leave the row claimed: once the claim expired it would be sent again. So the update
+    is retried on a new connection until it succeeds or the claim is about to expire. Returns
+    whether it was recorded."""
+    deadline = message.next_attempt_at - timedelta(seconds=SENT_RETRY_MARGIN_SECONDS)
+    wait = SENT_RETRY_FIRST_WAIT
+    while True:
+        try:
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                state=State.SENT, sent_at=timezone.now(), last_error=""
+            )
+            return True
+        except (OperationalError, InterfaceError) as exc:
+            if timezone.now() + timedelta(seconds=wait) >= deadline:
+                logger.error("Outbox message %s was sent but could not be marked sent (%s): "
+                             "it will be sent again when its claim expires", message.pk,
+                             _describe(exc))
+                return False
+            logger.warning("Outbox message %s sent; marking it sent failed (%s), trying "
+                           "again on a new connection in %.1f s", message.pk, _describe(exc),
+                           wait)
+            # The broken connection is dropped; the next query opens a new one (the send runs
+            # outside any transaction, so there is none to lose).
+            connection.close()
+            sleep(wait)
+            wait = min(wait * 2, SENT_RETRY_MAX_WAIT)
 
 
 def outbox_sweep(*, now: datetime | None = None, grace_seconds: int | None = None) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.db import connections
 
-from requests_app import outbox
+from requests_app import health, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -30,5 +33,28 @@ def send_outbound_message_task(self, message_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def sweep_outbox_task(grace_seconds: int | None = None) -> int:
-    """Every minute (beat): publish again the rows still unsent a while after they were due."""
-    return outbox.outbox_sweep(grace_seconds=grace_seconds)
+    """Every minute (beat): publish again the rows still unsent a while after they were due,
+    and leave the time of this sweep where ``/healthz`` reads it."""
+    published = outbox.outbox_sweep(grace_seconds=grace_seconds)
+    health.heartbeat_record(name=health.OUTBOX_SWEEP)
+    return published
+
+
+@worker_ready.connect(dispatch_uid="outbox_sweep_on_worker_start")
+def sweep_outbox_on_worker_start(**_kwargs: Any) -> int:
+    """A worker that starts (after a crash, a deployment, an outage) sweeps at once, without
+    the grace period, instead of waiting for beat: rows left by the broker being down, or by a
+    worker killed mid-send whose claim has expired, go out now. A row whose task is still
+    queued gets a second one, which finds it sent and does nothing. The worker starts even if
+    this fails (the database not up yet): beat's sweep comes next."""
+    try:
+        published = outbox.outbox_sweep(grace_seconds=0)
+    except Exception:  # noqa: BLE001 - never keep the worker from starting
+        logger.warning("Outbox sweep at worker start failed; beat's sweep will do it",
+                       exc_info=True)
+        return 0
+    finally:
+        # Under a prefork pool the main process serves no task: no connection left idle.
+        connections.close_all()
+    logger.info("Outbox sweep at worker start: %s message(s) published", published)
+    return published

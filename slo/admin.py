@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_input import AdminInputMixin
 from slo.calendar import swiss_public_holidays
 from slo.durations import business_duration_format, business_duration_parse
 from slo.models import (
@@ -88,7 +89,7 @@ class ClosureDayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "time_zone", "holidays_source", "weekly_hours", "is_default")
     fields = ("name", "time_zone", "canton", "is_default", "public_holidays", "updated_at")
     readonly_fields = ("public_holidays", "updated_at")
@@ -124,7 +125,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusClockPolicy)
-class StatusClockPolicyAdmin(admin.ModelAdmin):
+class StatusClockPolicyAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("status", "clock_action")
     list_editable = ("clock_action",)
 
@@ -162,7 +163,7 @@ class SloTargetForm(forms.ModelForm):
 
 
 @admin.register(SloTarget)
-class SloTargetAdmin(admin.ModelAdmin):
+class SloTargetAdmin(AdminInputMixin, admin.ModelAdmin):
     form = SloTargetForm
     list_display = ("priority", "clock", "target", "warning")
     list_filter = ("clock",)
@@ -181,7 +182,7 @@ class SloTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SloClock)
-class SloClockAdmin(admin.ModelAdmin):
+class SloClockAdmin(AdminInputMixin, admin.ModelAdmin):
     """Read-only: clocks change only through the request services and the sweep; the admin
     shows them to explain a figure (what was consumed, when it is due, what was recorded)."""
 

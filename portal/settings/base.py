@@ -6,6 +6,7 @@ broker on the file system (no server), e-mails written as files under ``var/mail
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,18 @@ if not SECRET_KEY:
     if not DEMO_MODE:
         raise ImproperlyConfigured("SECRET_KEY must be set outside demo mode.")
     SECRET_KEY = _DEMO_SECRET_KEY
-elif not DEMO_MODE and (SECRET_KEY == _DEMO_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 32 characters.")
+elif not DEMO_MODE and (
+    SECRET_KEY == _DEMO_SECRET_KEY
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure-")
+):
+    # The bar of Django's own deploy check (security.W009): signatures of sessions, password
+    # reset links and CSRF tokens are only as strong as this key.
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a real secret of at least 50 characters, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list(
@@ -66,22 +77,35 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_fsm",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "requests_app",
     "slo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL characters and bytes that are not UTF-8 in the path, query string, cookies or form
+    # fields: a 400 before anything (the session's lookup included) reads them.
+    "requests_app.http_input.RejectInvalidTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session passed the second factor; then every page but signing in and out
+    # waits for it (requests_app/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "requests_app.two_factor.SecondFactorMiddleware",
     "requests_app.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -134,6 +158,55 @@ AUTH_PASSWORD_VALIDATORS = (
         {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     ]
 )
+# --- Login protection and two factors ---------------------------------------------------------
+# django-axes (requests_app/login_protection.py): failed sign-ins counted in the database (never
+# in Redis: signing in does not depend on it) per normalised username and per client address;
+# successes are never counted and reset nothing. LOGIN_FAILURE_LIMIT failures for one username,
+# or LOGIN_ADDRESS_FAILURE_LIMIT from one address (higher: an office behind one proxy shares
+# it), lock that sign-in out for LOGIN_COOLOFF_MINUTES after the last failure (a 429 page).
+# Administrators unlock someone by deleting their "access attempts" in the admin.
+# CLIENT_IP_HEADER: the header a reverse proxy sets with the client's address (for example
+# X-Forwarded-For), only when every request comes through TRUSTED_PROXY_COUNT proxies that
+# set it; empty, the address is the connection's (REMOTE_ADDR).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", 20))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15))
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_ADDRESS_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT, LOGIN_ADDRESS_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be "
+        "at least 1."
+    )
+_client_ip_header = os.environ.get("CLIENT_IP_HEADER", "").strip()
+# As request.META names it: X-Forwarded-For -> HTTP_X_FORWARDED_FOR.
+CLIENT_IP_HEADER = (
+    "" if not _client_ip_header or _client_ip_header.upper() == "REMOTE_ADDR"
+    else "HTTP_" + _client_ip_header.upper().replace("-", "_").removeprefix("HTTP_")
+)
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 1))
+AXES_ENABLED = True
+AXES_VERBOSE = False  # no start-up banner; lockouts are still logged
+AXES_HANDLER = "requests_app.login_protection.LoginFailureHandler"  # the database handler
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "requests_app.login_protection.login_username"
+AXES_CLIENT_IP_CALLABLE = "requests_app.login_protection.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "requests_app.login_protection.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# A sign-in refused during a lockout is not counted again: the cool-off the page announces
+# runs from the last failure, whoever keeps knocking.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# django-otp (requests_app/two_factor.py): TOTP and recovery codes; wrong codes throttled
+# (1, 2, 4, 8 … seconds between tries).
+OTP_TOTP_ISSUER = "SPT Portal"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# --- end of login protection and two factors --------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -185,7 +258,6 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 20))
 else:
     EMAIL_BACKEND = "requests_app.mail_backends.OneFilePerMessageBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
@@ -250,8 +322,49 @@ SECURE_REFERRER_POLICY = "same-origin"
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Production posture ----------------------------------------------------------------------
+# HTTPS only, outside demo mode (demo mode is plain http on 127.0.0.1): plain http redirected,
+# HSTS for a year on this host and its subdomains, with the preload directive (browsers
+# preload the site only once its operator submits it to their list). Each one can be turned
+# down from the environment, e.g. SECURE_HSTS_INCLUDE_SUBDOMAINS=0 while a subdomain still
+# serves plain http. `manage.py check --deploy` with the README's production environment
+# answers no warning (tests/requests_app/test_posture.py).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEMO_MODE)
+# The container's health probe asks for /healthz over plain http, from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (0 if DEMO_MODE else 31536000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS",
+                                          default=not DEMO_MODE)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEMO_MODE)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The password reset (django-ratelimit rates): past the rate for one address, the same answer
+# as any other (nothing is sent; an attacker learns nothing); past the rate for one client
+# address, a 429 page. Every accepted form is answered no sooner than PASSWORD_RESET_MIN_SECONDS
+# after it arrived, so that the time of the answer does not tell whether the address has an
+# account.
+PASSWORD_RESET_RATES = {
+    "address": os.environ.get("PASSWORD_RESET_ADDRESS_RATE", "3/h"),
+    "client": os.environ.get("PASSWORD_RESET_CLIENT_RATE", "20/h"),
+}
+PASSWORD_RESET_MIN_SECONDS = float(os.environ.get("PASSWORD_RESET_MIN_SECONDS", "0.5"))
+# Right after the messages (they say why a session ended): the clients of a deactivated
+# organisation are signed out on their next request, and every answer to a signed-in person
+# is marked "private, no-store" (no shared cache, no copy on disk; static files are served
+# before, untouched).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "requests_app.middleware.PrivateCacheControlMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("requests_app.middleware.PrivateCacheControlMiddleware") + 1,
+    "requests_app.middleware.InactiveOrganisationMiddleware",
+)
+# --- end of the production posture -----------------------------------------------------------
+
 RATELIMIT_USE_CACHE = "default"
-CACHES = (
+# The client address of the login protection (CLIENT_IP_HEADER behind a proxy) for every limit.
+RATELIMIT_IP_META_KEY = "requests_app.login_protection.client_ip_for_rate_limits"
+CACHES: dict[str, dict[str, Any]] = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     if REDIS_URL
     else {
@@ -261,6 +374,63 @@ CACHES = (
         }
     }
 )
+
+# --- Faults: what an unreachable Redis, mail server or database costs ------------------------
+# Redis, the broker and the cache: a stopped server refuses at once, a frozen one (a paused
+# VM, a network dropping packets) accepts connections and never answers. Neither is needed to
+# serve a page: an e-mail whose publish fails stays an outbox row for the sweep
+# (requests_app/outbox.py), and the cache answers as a miss while Redis is unreachable
+# (portal/cache.py). These timeouts (seconds) bound what it costs an action: about one socket
+# timeout for the cache (then skipped for a few seconds) and one for the publish.
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 0.5))
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", 0.5))
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    })
+    CACHES["default"] = {
+        "BACKEND": "portal.cache.DegradingRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_timeout": REDIS_SOCKET_TIMEOUT,
+                    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# django-ratelimit's counters (flood limits) live in the cache: with Redis unreachable they
+# let the post through (portal/cache.py logs it) rather than refuse everyone.
+RATELIMIT_FAIL_OPEN = True
+# SMTP: EMAIL_TIMEOUT bounds every exchange with the mail server but the last reply of DATA,
+# which EMAIL_DATA_TIMEOUT bounds: RFC 5321 (4.5.3.2.6) asks clients to wait 10 minutes for it,
+# and a client that gives up sooner re-sends a message the server may have stored
+# (portal/smtp.py). The outbox's claim on a row being sent (OUTBOX_CLAIM_SECONDS) must outlast
+# the longest send, or the sweep hands a send still under way to another worker: by default
+# that worst case (SMTP_EXCHANGES exchanges at EMAIL_TIMEOUT, then the end of DATA) plus a
+# minute. A shorter claim is refused. A worker killed mid-send has its row sent again once the
+# claim expires.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 20))
+EMAIL_DATA_TIMEOUT = int(os.environ.get("EMAIL_DATA_TIMEOUT", 600))
+# Connect, greeting, EHLO, STARTTLS and its handshake, EHLO, AUTH (up to three replies), MAIL,
+# RCPT, DATA, the body, QUIT: each may take up to EMAIL_TIMEOUT.
+SMTP_EXCHANGES = 14
+OUTBOX_LONGEST_SEND_SECONDS = SMTP_EXCHANGES * EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT
+OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS")
+                           or OUTBOX_LONGEST_SEND_SECONDS + 60)
+if OUTBOX_CLAIM_SECONDS <= OUTBOX_LONGEST_SEND_SECONDS:
+    raise ImproperlyConfigured(
+        f"OUTBOX_CLAIM_SECONDS ({OUTBOX_CLAIM_SECONDS}) must outlast the longest send, "
+        f"{OUTBOX_LONGEST_SEND_SECONDS} s with EMAIL_TIMEOUT={EMAIL_TIMEOUT} and "
+        f"EMAIL_DATA_TIMEOUT={EMAIL_DATA_TIMEOUT}."
+    )
+if EMAIL_HOST:
+    EMAIL_BACKEND = "portal.smtp.EmailBackend"
+# /healthz answers 503 with "outbox": "stale" when beat's last outbox sweep is older than
+# OUTBOX_SWEEP_STALE_SECONDS (it sweeps every minute) or the oldest unsent e-mail older than
+# OUTBOX_UNSENT_STALE_SECONDS (a crashed send waits for its claim; a mail server refusing, for
+# the back-off).
+OUTBOX_SWEEP_STALE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_STALE_SECONDS", 300))
+OUTBOX_UNSENT_STALE_SECONDS = int(os.environ.get("OUTBOX_UNSENT_STALE_SECONDS",
+                                                 max(1800, OUTBOX_CLAIM_SECONDS + 180)))
+# --- end of faults ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

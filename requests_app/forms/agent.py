@@ -7,6 +7,7 @@ transition needs) is enforced again by the services, which have the last word.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -18,7 +19,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import permissions
-from requests_app.forms.fields import ReferenceChoiceField
+from requests_app.forms.fields import (
+    BoundedModelChoiceField,
+    BoundedModelMultipleChoiceField,
+    ReferenceChoiceField,
+)
 from requests_app.forms.portal import MultipleFileField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
@@ -40,7 +45,7 @@ def person_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return person_name(obj)
 
@@ -72,7 +77,7 @@ def _type_label(obj: RequestType) -> str:
     return f"{obj.category.name} › {obj.name}"
 
 
-class TypeChoiceField(forms.ModelChoiceField):
+class TypeChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj: RequestType) -> str:
         return _type_label(obj)
 
@@ -125,9 +130,9 @@ class QualifyForm(TransitionForm):
 
     request_type = TypeChoiceField(label=_("Type"), queryset=RequestType.objects.none(),
                                    empty_label=None)
-    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
+    priority = BoundedModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
                                       empty_label=None)
-    module = forms.ModelChoiceField(
+    module = BoundedModelChoiceField(
         label=_("Module"), queryset=ErpModule.objects.filter(is_active=True),
         empty_label=_("— choisir —"),
     )
@@ -288,9 +293,9 @@ class DetailsForm(forms.Form):
 
     request_type = TypeChoiceField(label=_("Type"), queryset=RequestType.objects.none(),
                                    empty_label=None)
-    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
+    priority = BoundedModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all(),
                                       empty_label=None)
-    module = forms.ModelChoiceField(
+    module = BoundedModelChoiceField(
         label=_("Module"), queryset=ErpModule.objects.filter(is_active=True), required=False,
         empty_label="—",
     )
@@ -407,6 +412,9 @@ class RequestRefsWidget(forms.Widget):
         return SafeString("")
 
 
+_REQUEST_REF = re.compile(r"(?P<number>[1-9][0-9]{0,8}):(?P<status>[a-z_]{1,30})", re.ASCII)
+
+
 class RequestRefsField(forms.Field):
     """The ticked rows of a queue, each ``<number>:<status the row showed>`` so that every
     request is acted upon only if it is still what the agent saw."""
@@ -424,10 +432,12 @@ class RequestRefsField(forms.Field):
         values = value if isinstance(value, list | tuple) else [value]
         parsed = []
         for item in values:
-            number, _sep, status = str(item).partition(":")
-            if not number.isdigit() or len(number) > 9 or status not in self.statuses:
+            # ASCII digits only: str.isdigit() and int() also take "²" or "١" (int("²")
+            # raised); nine at most, within the request number's column.
+            match = _REQUEST_REF.fullmatch(str(item))
+            if match is None or match["status"] not in self.statuses:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            parsed.append((int(number), status))
+            parsed.append((int(match["number"]), match["status"]))
         if len(parsed) > 200:
             raise forms.ValidationError(_("Au plus 200 demandes à la fois."), code="too_many")
         return parsed
@@ -513,7 +523,7 @@ class CheckboxGroup(forms.CheckboxSelectMultiple):
         return super().id_for_label(id_, index)
 
 
-class ReporterChoiceField(forms.ModelChoiceField):
+class ReporterChoiceField(BoundedModelChoiceField):
     """Client contacts grouped by organisation (an <optgroup> each)."""
 
     def label_from_instance(self, obj: User) -> str:
@@ -521,7 +531,7 @@ class ReporterChoiceField(forms.ModelChoiceField):
 
 
 class LicenceForm(forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = BoundedModelChoiceField(
         label=_("Organisation cliente"), queryset=Organisation.objects.filter(is_active=True),
         empty_label=_("— choisir —"),
     )
@@ -534,9 +544,9 @@ class LicenceForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(
         attrs={"rows": 5}))
-    priority = forms.ModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all())
+    priority = BoundedModelChoiceField(label=_("Priorité"), queryset=Priority.objects.all())
     # A licence names real modules: not the portal's "Autre / je ne sais pas".
-    modules = forms.ModelMultipleChoiceField(
+    modules = BoundedModelMultipleChoiceField(
         label=_("Modules"), queryset=ErpModule.objects.filter(is_active=True).exclude(
             code="autre"),
         widget=CheckboxGroup,

@@ -10,7 +10,36 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
 
+from portal.input_bounds import pk_from_input
 from requests_app.selectors.reference import reference_rows
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """A select of rows by primary key that refuses, as an invalid choice, what cannot be a
+    key before asking the database."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values or isinstance(value, Model) or self.to_field_name:
+            return super().to_python(value)
+        if pk_from_input(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows by primary key; a value that cannot be a key is refused with the
+    field's own message, before the database is asked (an out-of-range number made SQLite
+    raise OverflowError)."""
+
+    def _check_values(self, value: Any) -> Any:
+        if not self.to_field_name:
+            for item in value:
+                if pk_from_input(item) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                        params={"pk": item},
+                    )
+        return super()._check_values(value)  # type: ignore[misc]  # (not in the stubs)
 
 
 class EvaluatedChoiceIterator(ModelChoiceIterator):

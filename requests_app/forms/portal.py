@@ -15,7 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import services
 from requests_app.exceptions import InvalidInput
-from requests_app.forms.fields import EvaluatedChoiceIterator, ReferenceChoiceField
+from requests_app.forms.fields import (
+    BoundedModelChoiceField,
+    EvaluatedChoiceIterator,
+    ReferenceChoiceField,
+)
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Priority, RequestType
 from requests_app.selectors import portal as portal_selectors
@@ -290,7 +294,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class _PersonChoiceField(forms.ModelChoiceField):
+class _PersonChoiceField(BoundedModelChoiceField):
     iterator = EvaluatedChoiceIterator
 
     def label_from_instance(self, obj: Any) -> str:

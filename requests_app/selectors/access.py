@@ -29,7 +29,8 @@ from requests_app.models import (
 from requests_app.selectors.reference import reference_attach
 
 AnyUser = User | AnonymousUser
-_KEY_RE = re.compile(rf"^(?:{KEY_PREFIX})?(\d{{1,9}})$", re.IGNORECASE)
+# ASCII digits only (``\d`` would also take "١٢"), nine at most: within the number's column.
+_KEY_RE = re.compile(rf"^(?:{KEY_PREFIX})?([0-9]{{1,9}})$", re.IGNORECASE | re.ASCII)
 
 
 def request_visible_parts(user: AnyUser) -> list[Q] | None:

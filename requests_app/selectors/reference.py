@@ -12,13 +12,15 @@ stamp in the shared cache (Redis in production, files in the embedded default), 
 commit too; each process compares its copy's stamp with the shared one at most once a
 second. A row written behind the models' back (``QuerySet.update``, raw SQL, a bulk load)
 is seen when the stamp next changes, or after ``MAX_AGE`` at the latest: such writers call
-``reference_changed()``.
+``reference_changed()``. While the shared cache is unavailable the pages are served all the
+same, each copy read again after ``UNSTAMPED_MAX_AGE``.
 
 The objects are shared by every request the process serves: read them, never change them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -34,9 +36,14 @@ from django.db.models.signals import post_delete, post_save
 
 from requests_app.models import Category, ErpModule, Organisation, Priority, Request, RequestType
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "spt:reference-version"
 CHECK_EVERY = 1.0  # seconds between two looks at the shared stamp
 MAX_AGE = 300.0  # seconds: a copy older than this is read again whatever the stamp says
+# While the shared cache is unavailable (no stamp to compare), a copy is kept this long only:
+# the other processes cannot announce their changes meanwhile.
+UNSTAMPED_MAX_AGE = 10.0
 
 # The request's foreign keys served from here, and the model each points to.
 REQUEST_FIELDS: dict[str, type[Model]] = {
@@ -62,10 +69,16 @@ _lock = threading.Lock()
 
 
 def _shared_stamp() -> Any:
-    stamp = cache.get(VERSION_KEY)
-    if stamp is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+    """The shared stamp; None when the cache cannot give one (unavailable: the pages are
+    served all the same, from copies kept a shorter while)."""
+    try:
         stamp = cache.get(VERSION_KEY)
+        if stamp is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+            stamp = cache.get(VERSION_KEY)
+    except Exception:  # noqa: BLE001 - a cache failure must not fail the page
+        logger.warning("Reference stamp unreadable: shared cache unavailable", exc_info=True)
+        return None
     return stamp
 
 
@@ -89,8 +102,9 @@ def _current(*, force: bool = False) -> _Copy:
     with _lock:
         stamp = _shared_stamp()
         copy = _copy
+        max_age = MAX_AGE if stamp is not None else UNSTAMPED_MAX_AGE
         if (force or copy is None or copy.stamp != stamp
-                or now - copy.loaded_at > MAX_AGE):
+                or now - copy.loaded_at > max_age):
             copy = _load(stamp, now)
         else:
             copy.checked_at = now
@@ -130,7 +144,10 @@ def reference_attach(requests: Iterable[Request],
 
 
 def _stamp_renew() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # noqa: BLE001 - the change is saved; the others see it by MAX_AGE
+        logger.warning("Reference stamp not renewed: shared cache unavailable", exc_info=True)
 
 
 def _committed() -> None:

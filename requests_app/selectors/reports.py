@@ -17,7 +17,8 @@ ORGANISATION = "organisation"
 
 
 def _ids(keys: Collection[str]) -> list[int]:
-    return [int(key) for key in keys if key.isdigit()]
+    # str.isdigit() alone also takes "²", which int() refuses.
+    return [int(key) for key in keys if key.isascii() and key.isdigit() and len(key) <= 18]
 
 
 def priority_names(keys: Collection[str]) -> list[tuple[str, str]]:

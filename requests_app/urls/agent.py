@@ -8,7 +8,7 @@ from requests_app.views import agent, sales
 
 
 class RequestKeyConverter:
-    regex = r"SPT-\d{1,9}"
+    regex = r"SPT-[0-9]{1,9}"
 
     def to_python(self, value: str) -> str:
         return value

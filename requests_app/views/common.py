@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from django_ratelimit.decorators import ratelimit
 
-from requests_app import permissions, selectors
+from requests_app import permissions, selectors, two_factor
 from requests_app.exceptions import RequestNotFound
 
 
@@ -28,24 +28,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "partials/no_role.html", status=403)
 
 
-@method_decorator(
-    ratelimit(key="post:username", rate="10/m", method="POST", block=False), name="post"
-)
-@method_decorator(ratelimit(key="ip", rate="30/m", method="POST", block=False), name="post")
 class RateLimitedLoginView(auth_views.LoginView):
-    """Django's login, slowed down for password guessing: past the limit it answers 429."""
+    """Django's login, the one sign-in form of the portal and the admin. django-axes guards it
+    (``requests_app.login_protection``): past the limit of failures it answers 429. When a
+    second factor is due, the next page is the code's."""
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if getattr(request, "limited", False):
-            return render(request, "registration/login.html",
-                          {"form": self.get_form(), "rate_limited": True}, status=429)
-        return super().post(request, *args, **kwargs)
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        step = two_factor.second_factor_step(self.request.user)
+        if step is two_factor.Step.NONE:
+            return url
+        return two_factor.step_url(step, url)
 
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable: 200, otherwise 503 with what failed."""
-    checks = {}
+    """Database and broker reachable, beat sweeping the outbox and no e-mail waiting too long:
+    200; otherwise 503, each check saying what failed (``outbox``: "stale", with the age in
+    seconds of beat's last sweep and of the oldest unsent e-mail, and their limits)."""
+    from requests_app.health import outbox_health
+
+    checks: dict[str, object] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -60,15 +63,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["broker"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["broker"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
+    if checks["database"] == "ok":
+        try:
+            checks.update(outbox_health())
+        except Exception as exc:  # noqa: BLE001
+            checks["outbox"] = f"error: {exc.__class__.__name__}"
+    healthy = all(checks.get(name) == "ok" for name in ("database", "broker", "outbox"))
     return JsonResponse({"status": "ok" if healthy else "error", **checks},
                         status=200 if healthy else 503)
+
+
+# An attachment's token: ``secrets.token_hex(16)``.
+_ATTACHMENT_TOKEN = re.compile(r"[0-9a-f]{32}", re.ASCII)
 
 
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     """Only for people who may see the request; always a download, never rendered inline."""
+    # What cannot be a token is never looked up (a NUL in it made PostgreSQL raise).
+    if not _ATTACHMENT_TOKEN.fullmatch(token):
+        raise Http404(_("Pièce jointe introuvable."))
     try:
         attachment = selectors.attachment_get_for_user(request.user, token)
     except RequestNotFound as exc:
@@ -85,6 +100,10 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

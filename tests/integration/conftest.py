@@ -8,6 +8,7 @@ whose test database the worker process can reach; elsewhere they are skipped.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import os
@@ -90,13 +91,22 @@ class SmtpServer:
     port: int
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Seconds between storing a message and answering the end of DATA (a slow server).
+    data_delay: float = 0.0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         parsed = email.message_from_bytes(envelope.original_content or envelope.content,
                                           policy=email.policy.default)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
+
+    def with_message_id(self, message_id: str) -> list[Received]:
+        with self.lock:
+            return [item for item in self.received
+                    if str(item.message["Message-ID"]).strip() == message_id]
 
     def to(self, address: str) -> list[Received]:
         with self.lock:
