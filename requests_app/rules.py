@@ -7,6 +7,7 @@ message. Nothing here reads the database beyond the person's roles.
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -43,29 +44,54 @@ def stale_refusal(request: Any, expected_status: str | None) -> SptError | None:
     return None
 
 
+class _Refused(enum.Enum):
+    """Which check of ``transition_refusal`` refuses (the order is the rule's)."""
+
+    STATUS = "status"
+    ROLE = "role"
+    CONDITION = "condition"
+
+
+def _transition_refused(request: Any, name: str, user: Any) -> _Refused | None:
+    meta = getattr(request, name)._django_fsm
+    transition = meta.get_transition(request.status)
+    if transition is None:
+        return _Refused.STATUS
+    if not transition.has_perm(request, user):
+        return _Refused.ROLE
+    if not meta.conditions_met(request, request.status):
+        return _Refused.CONDITION
+    return None
+
+
+def transition_permitted(request: Any, name: str, user: Any) -> bool:
+    """``transition_refusal(...) is None`` without writing the refusal's words: what a page
+    asks of every transition to choose its buttons."""
+    return _transition_refused(request, name, user) is None
+
+
 def transition_refusal(request: Any, name: str, user: Any) -> SptError | None:
     """Why ``user`` may not fire ``name`` on ``request`` now: the status first, then the role
     (a person without the role hears that, not a condition they cannot meet), then the
     conditions, each in the registry's words."""
+    refused = _transition_refused(request, name, user)
+    if refused is None:
+        return None
     spec = TRANSITIONS[name]
-    meta = getattr(request, name)._django_fsm
-    transition = meta.get_transition(request.status)
-    if transition is None:
+    if refused is _Refused.STATUS:
         return TransitionNotAllowed(
             _("« %(action)s » n'est pas possible au statut « %(status)s ».")
             % {"action": spec.label, "status": request.get_status_display()}
         )
-    if not transition.has_perm(request, user):
+    if refused is _Refused.ROLE:
         return PermissionDenied(
             _("Votre rôle ne permet pas « %(action)s » sur cette demande.")
             % {"action": spec.label}
         )
-    if not meta.conditions_met(request, request.status):
-        if spec.unmet is not None:
-            return TransitionNotAllowed(spec.unmet(request))
-        return TransitionNotAllowed(_("« %(action)s » n'est pas possible maintenant.")
-                                    % {"action": spec.label})
-    return None
+    if spec.unmet is not None:
+        return TransitionNotAllowed(spec.unmet(request))
+    return TransitionNotAllowed(_("« %(action)s » n'est pas possible maintenant.")
+                                % {"action": spec.label})
 
 
 def assignment_refusal(request: Any, user: Any) -> SptError | None:

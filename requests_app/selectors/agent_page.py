@@ -27,7 +27,7 @@ def agent_page_offer(user: Any, request: Request) -> AgentPageOffer:
     if request.is_closed:
         return AgentPageOffer([], False, False, False, False, None)
     transitions = [name for name in AGENT_TRANSITIONS
-                   if rules.transition_refusal(request, name, user) is None]
+                   if rules.transition_permitted(request, name, user)]
     awaiting_answer = (request.status == RequestStatus.AWAITING_CUSTOMER
                        and request.confirmation_state != ConfirmationState.CONFIRMED)
     return AgentPageOffer(

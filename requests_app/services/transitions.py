@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from requests_app import events, notifications
 from requests_app.exceptions import InvalidInput, PermissionDenied
 from requests_app.models import Comment, ErpModule, Priority, Request, RequestType
-from requests_app.rules import transition_refusal
+from requests_app.rules import transition_permitted, transition_refusal
 from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.requests import assignment_apply, details_apply
@@ -39,7 +39,7 @@ def customer_reply_deadline(since: datetime) -> datetime:
 
 def transition_allowed(request: Request, name: str, actor: User) -> bool:
     """Whether the button for ``name`` belongs on this person's page (read-only check)."""
-    return transition_refusal(request, name, actor) is None
+    return transition_permitted(request, name, actor)
 
 
 def _text(name: str, value: str | None) -> str:
