@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -415,10 +415,16 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
     )
 
 
-def colleague_list_for_participation(request: Request) -> QuerySet:
+def colleague_list_for_participation(request: Request,
+                                     participants: list[Participant] | None = None
+                                     ) -> QuerySet:
     """Active people of the request's organisation who are not yet involved: whom the
-    reporter may add as participants."""
-    involved = Participant.objects.filter(request=request).values("user_id")
+    reporter may add as participants. ``participants``: all of the request's, when the caller
+    has them (the page), rather than a subquery."""
+    involved: Any = (
+        Participant.objects.filter(request=request).values("user_id") if participants is None
+        else [participant.user_id for participant in participants]
+    )
     return (
         User.objects.filter(profile__organisation_id=request.organisation_id, is_active=True)
         .exclude(pk=request.reporter_id)

@@ -215,7 +215,7 @@ def _detail_forms(page: portal_selectors.RequestPage, user: Any,
         result["withdraw_form"] = bound.get("withdraw") or portal_forms.WithdrawForm(
             prefix="withdraw")
     if permissions.may_add_participant(r, user):
-        colleagues = portal_selectors.colleague_list_for_participation(r)
+        colleagues = portal_selectors.colleague_list_for_participation(r, page.participants)
         result["participant_form"] = bound.get("participant") or (
             portal_forms.ParticipantAddForm(prefix="participant", colleagues=colleagues)
         )
