@@ -32,6 +32,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 USERNAME_FIELD = "username"
 
 
+# The length of axes' username column (AccessAttempt, AccessLog, AccessFailureLog).
+USERNAME_STORED_LENGTH = 255
+
+
 def username_normalise(value: str | None) -> str:
     """The form the counter knows a username by: NFKC, stripped, case-folded.
 
@@ -39,7 +43,9 @@ def username_normalise(value: str | None) -> str:
     (which does not sign in, usernames being case-sensitive) still counts against "rd"."""
     if not value:
         return ""
-    return unicodedata.normalize("NFKC", value).strip().casefold()
+    # Cut to what axes stores (its username column): no username is that long, and a longer
+    # guess must be counted, not refused by the database.
+    return unicodedata.normalize("NFKC", value).strip().casefold()[:USERNAME_STORED_LENGTH]
 
 
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

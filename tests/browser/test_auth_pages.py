@@ -76,6 +76,8 @@ def test_anonymous_visitor_of_home_is_sent_to_the_login_page(page: Page, live_se
     expect(page.get_by_role("status")).to_contain_text("Connectez-vous pour accéder à cette page")
 
 
+# The e-mail goes through the outbox: sent in-process here, even on the pass with a broker.
+@pytest.mark.usefixtures("celery_eager")
 def test_password_reset_pages_are_accessible_and_send_the_mail(page: Page, live_server) -> None:
     User.objects.create_user("reset.me", email="reset.me@example.com", password="demo")
 
