@@ -7,6 +7,8 @@ class RequestsAppConfig(AppConfig):
     verbose_name = _("Demandes SPT")
 
     def ready(self) -> None:
+        from requests_app.selectors.directory import directory_signals_connect
         from requests_app.selectors.reference import reference_signals_connect
 
         reference_signals_connect()
+        directory_signals_connect()

@@ -4,7 +4,8 @@ calendar, so it is right without a worker.
 The request app's views and templates use exactly this interface:
 
 * ``clock_views_for(request_ids, at=now)`` -> ``{request_id: [ClockView, ...]}`` in one query
-  (requests without SLO are simply absent);
+  (requests without SLO are simply absent); ``nearest_clock_views_for`` -> ``{request_id:
+  ClockView}``, only the clock a queue shows (``engine.nearest``);
 * ``customer_status(views)`` -> ``"on_time"`` / ``"late"`` / ``None`` (clients see only
   "dans les délais" / "en retard", never the targets);
 * the nearest due and warning instants of a request's running clocks are not derived here:
@@ -16,13 +17,15 @@ Templates: ``partials/slo_clocks.html`` (agent: ``clocks``), ``partials/slo_cust
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import cast
+from typing import Any
 
-from django.db.models import Subquery
+from django.db.models import CharField, Subquery
+from django.db.models.functions import Cast
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -33,10 +36,6 @@ from slo.models import BusinessCalendar, ClockKind, ClockState, SloClock
 ON_TIME = "on_time"
 LATE = "late"
 
-_QUERY_FIELDS = (
-    "request_id", "kind", "state", "target_seconds", "warning_seconds", "started_at",
-    "consumed_seconds", "resumed_at", "due_at", "warn_at", "stopped_at", "calendar_revision",
-)
 
 
 def duration_text(seconds: int) -> str:
@@ -153,12 +152,14 @@ def _labels_in(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
             {state: str(label) for state, label in _STATE_LABELS.items()})
 
 
-def _view(row: dict, *, at: datetime, calendar, labels: tuple[dict[str, str], dict[str, str]]
-          ) -> ClockView:
-    clock = engine.Clock(**{name: row[name] for name in (
-        "kind", "state", "target_seconds", "warning_seconds", "started_at", "consumed_seconds",
-        "resumed_at", "due_at", "warn_at", "stopped_at",
-    )})
+_CLOCK_FIELDS = (
+    "kind", "state", "target_seconds", "warning_seconds", "started_at", "consumed_seconds",
+    "resumed_at", "due_at", "warn_at", "stopped_at",
+)
+
+
+def _view(clock: engine.Clock, *, at: datetime, calendar,
+          labels: tuple[dict[str, str], dict[str, str]]) -> ClockView:
     reading = engine.clock_read(clock, at=at, calendar=calendar)
     running = clock.state == engine.RUNNING
     state = engine.BREACHED if running and reading.over else clock.state
@@ -179,28 +180,55 @@ def _view(row: dict, *, at: datetime, calendar, labels: tuple[dict[str, str], di
     )
 
 
-def clock_views_for(request_ids: Iterable[int], *, at: datetime) -> dict[int, list[ClockView]]:
-    """The clocks of these requests as pages show them at ``at``: ONE query, whatever the
-    number of requests (the default calendar's revision comes with it as a subquery, so the
-    cached calendar is reused without asking again)."""
+def _clocks_of(request_ids: Iterable[int]) -> tuple[dict[int, list[engine.Clock]], Any]:
+    """{request id: its clocks by kind} in ONE query, and the calendar to read the running
+    ones with (the default calendar's revision comes with the rows as a subquery, so the
+    cached calendar is reused without asking again; as text: a UUID parsed per row cost
+    more than the rest of the row)."""
     ids = list(request_ids)
     if not ids:
-        return {}
-    revision = BusinessCalendar.objects.filter(is_default=True).values("revision")[:1]
-    rows = list(
+        return {}, None
+    default_revision = BusinessCalendar.objects.filter(is_default=True).values("revision")[:1]
+    rows = (
         SloClock.objects.filter(request_id__in=ids)
-        .annotate(calendar_revision=Subquery(revision))
+        .annotate(calendar_revision=Cast(Subquery(default_revision), CharField()))
         .order_by("request_id", "kind")
-        .values(*_QUERY_FIELDS)
+        .values_list("request_id", "calendar_revision", *_CLOCK_FIELDS)
     )
-    calendar = None
-    if any(row["state"] == engine.RUNNING for row in rows):
-        calendar = default_calendar_at_revision(rows[0]["calendar_revision"])
-    views: dict[int, list[ClockView]] = {}
+    clocks: dict[int, list[engine.Clock]] = {}
+    revisions: set[str | None] = set()  # the same on every row
+    for request_id, revision_text, *fields in rows:
+        clock = engine.Clock(*fields)
+        if clock.state == engine.RUNNING:
+            revisions.add(revision_text)
+        clocks.setdefault(request_id, []).append(clock)
+    if not revisions:
+        return clocks, None  # paused and stopped clocks are read without a calendar
+    revision = revisions.pop()
+    return clocks, default_calendar_at_revision(uuid.UUID(revision) if revision else None)
+
+
+def clock_views_for(request_ids: Iterable[int], *, at: datetime) -> dict[int, list[ClockView]]:
+    """The clocks of these requests as pages show them at ``at``: ONE query, whatever the
+    number of requests."""
+    clocks, calendar = _clocks_of(request_ids)
     labels = _labels_in(get_language())
-    for row in rows:
-        views.setdefault(row["request_id"], []).append(
-            _view(row, at=at, calendar=calendar, labels=labels))
+    return {request_id: [_view(clock, at=at, calendar=calendar, labels=labels)
+                         for clock in its_clocks]
+            for request_id, its_clocks in clocks.items()}
+
+
+def nearest_clock_views_for(request_ids: Iterable[int], *, at: datetime
+                            ) -> dict[int, ClockView]:
+    """{request id: the clock its queue cell shows} (``engine.nearest``): one query, and
+    only that clock read."""
+    clocks, calendar = _clocks_of(request_ids)
+    labels = _labels_in(get_language())
+    views = {}
+    for request_id, its_clocks in clocks.items():
+        clock = engine.nearest(its_clocks)
+        if clock is not None:
+            views[request_id] = _view(clock, at=at, calendar=calendar, labels=labels)
     return views
 
 
@@ -212,16 +240,3 @@ def customer_status(views: list[ClockView]) -> str | None:
     return LATE if any(view.is_over for view in views) else ON_TIME
 
 
-def nearest_clock(views: list[ClockView]) -> ClockView | None:
-    """The clock a queue cell shows: the running one due first, else a paused one (the most
-    used), else the last to stop (the verdict)."""
-    running = [view for view in views if view.is_running and view.due_at is not None]
-    if running:
-        return min(running, key=lambda view: cast(datetime, view.due_at))  # None filtered out
-    paused = [view for view in views if view.is_paused]
-    if paused:
-        return max(paused, key=lambda view: view.share_used)
-    stopped = [view for view in views if view.stopped_at is not None]
-    if stopped:
-        return max(stopped, key=lambda view: (view.stopped_at, view.kind))
-    return views[0] if views else None

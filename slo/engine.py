@@ -241,6 +241,25 @@ def clock_read(clock: Clock, *, at: datetime, calendar: WorkingCalendar) -> Read
     )
 
 
+def nearest(clocks: Iterable[Clock]) -> Clock | None:
+    """The clock that matters most now, the one a queue shows: the running one due first,
+    else the paused one most used, else the last to stop (the verdict), else the first.
+    Decided on what is stored alone (a paused clock's use is its consumption): a queue reads
+    only the clock it shows."""
+    clocks = list(clocks)
+    running = [clock for clock in clocks if clock.state == RUNNING and clock.due_at is not None]
+    if running:
+        return min(running, key=lambda clock: clock.due_at)  # type: ignore[arg-type,return-value]
+    paused = [clock for clock in clocks if clock.state == PAUSED]
+    if paused:
+        return max(paused, key=lambda clock: (
+            clock.consumed_seconds / clock.target_seconds if clock.target_seconds else 0.0))
+    stopped = [clock for clock in clocks if clock.stopped_at is not None]
+    if stopped:
+        return max(stopped, key=lambda clock: (clock.stopped_at, clock.kind))
+    return clocks[0] if clocks else None
+
+
 # ------------------------------------------------------------------------------ replay
 
 

@@ -160,8 +160,10 @@ def _fresh_rate_limits():
     reference rows."""
     from django.core.cache import cache
 
+    from requests_app.selectors.directory import DIRECTORY_COPY
     from requests_app.selectors.reference import reference_forget
 
     cache.clear()
-    # Nor a copy of reference rows that a rolled-back test had read.
+    # Nor a copy of reference rows or people that a rolled-back test had read.
     reference_forget()
+    DIRECTORY_COPY.forget()

@@ -28,6 +28,7 @@ from requests_app.forms.portal import MultipleFileField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
 from requests_app.permissions import Role
+from requests_app.selectors.directory import back_office_colleagues
 from requests_app.selectors.queues import SORTS
 from requests_app.services.bulk import BULK_ASSIGN
 from requests_app.workflow import BULK_TRANSITIONS, TRANSITIONS, RequestStatus, action_label
@@ -54,12 +55,6 @@ def servicedesk_agents() -> QuerySet:
     return User.objects.filter(is_active=True, groups__name=Role.SERVICEDESK).order_by(
         "last_name", "first_name", "username"
     ).distinct()
-
-
-def back_office_people() -> QuerySet:
-    return User.objects.filter(
-        is_active=True, groups__name__in=sorted(permissions.AGENT_ROLES)
-    ).order_by("last_name", "first_name", "username").distinct()
 
 
 def request_types_for(user: User, current: RequestType | None = None) -> QuerySet:
@@ -369,7 +364,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sort"].initial = default_sort
         self.default_sort = default_sort
-        people = [(str(user.pk), person_name(user)) for user in back_office_people()]
+        people = [(str(person.pk), person.name) for person in back_office_colleagues()]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Personne (non assignée)")),
             *people,

@@ -130,6 +130,21 @@ def _select_as_template(widget: dict[str, Any]) -> bool:
     return True
 
 
+def _as_template(context: dict[str, Any], kind: str) -> str | None:
+    """What Django's template for the widget ``context`` prints, or None where it may differ."""
+    name, value = _text(context["name"]), context["value"]
+    if kind == "input":
+        value_attr = "" if value is None else f' value="{_value(value)}"'
+        return (f'<input type="{_text(context["type"])}" name="{name}"{value_attr}'
+                f'{_attrs(context["attrs"])}>')
+    if kind == "textarea":
+        return (f'<textarea name="{name}"{_attrs(context["attrs"])}>\n'
+                f'{_text(value) if value else ""}</textarea>')
+    if _select_as_template(context):
+        return select_html(context)
+    return None
+
+
 def _as_widget(field: BoundField, attrs: dict[str, Any]) -> str | None:
     """``BoundField.as_widget`` with the widget's attrs replaced by ``attrs``, or None for a
     widget this module does not know."""
@@ -146,18 +161,10 @@ def _as_widget(field: BoundField, attrs: dict[str, Any]) -> str | None:
     extra = field.build_widget_attrs({}, widget)
     if field.auto_id and "id" not in attrs:
         extra.setdefault("id", field.auto_id)
-    context = widget.get_context(field.html_name, field.value(), extra)["widget"]
-    name, value = _text(context["name"]), context["value"]
-    if kind == "input":
-        value_attr = "" if value is None else f' value="{_value(value)}"'
-        html = (f'<input type="{_text(context["type"])}" name="{name}"{value_attr}'
-                f'{_attrs(context["attrs"])}>')
-    elif kind == "textarea":
-        html = (f'<textarea name="{name}"{_attrs(context["attrs"])}>\n'
-                f'{_text(value) if value else ""}</textarea>')
-    elif kind == "quickselect" or _select_as_template(context):
-        html = select_html(context)
-    else:
+    html = (widget.render(field.html_name, field.value(), extra) if kind == "quickselect"
+            else _as_template(widget.get_context(field.html_name, field.value(), extra)["widget"],
+                              kind))
+    if html is None:
         return None
     if field.field.show_hidden_initial:
         html += field.as_hidden(only_initial=True)

@@ -51,8 +51,33 @@ def select_html(widget: dict[str, Any]) -> SafeString:
 
 
 class QuickSelect(forms.Select):
-    """A ``Select`` with the same markup as Django's, its options rendered in Python."""
+    """A ``Select`` with the same markup as Django's, its options rendered in Python straight
+    from its choices (Django first builds a dictionary per option: half the time of a select
+    of 200 organisations)."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None,
                renderer: Any = None) -> SafeString:
-        return select_html(self.get_context(name, value, attrs)["widget"])
+        values = set(self.format_value(value))
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        parts: list[str] = []
+        selected_one = False  # as Django's optgroups: one selected option at most, unless multiple
+
+        def option(option_value: Any, label: Any) -> str:
+            nonlocal selected_one
+            text = "" if option_value is None else str(option_value)
+            selected = (text in values and (self.allow_multiple_selected or not selected_one))
+            selected_one |= selected
+            return (f'<option value="{escape(text, quote=True)}"{" selected" if selected else ""}>'
+                    f"{escape(str(label))}</option>")
+
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                options = "".join(option(sub_value, sub_label) for sub_value, sub_label in label)
+                parts.append(f'<optgroup label="{escape(str(option_value), quote=True)}">'
+                             f"{options}</optgroup>")
+            else:
+                parts.append(option(option_value, label))
+        return mark_safe(  # noqa: S308 - every value above is escaped
+            f'<select name="{escape(name, quote=True)}"{flatatt(attrs)}>{"".join(parts)}</select>')

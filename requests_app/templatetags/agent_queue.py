@@ -45,12 +45,9 @@ def _badge(request: Any, texts: dict[str, str]) -> str:
     return status_badge_html(request.status, texts.get(f"status-{request.status}"))
 
 
-def _slo_cell(clocks: list, texts: dict[str, str]) -> str:
-    """The queue's SLO cell: the clock that matters most now (the running one due first, else
-    a paused one, else the verdict), as a badge with the time left or overdue."""
-    clock = display.nearest_clock(list(clocks or []))
-    if clock is None:
-        return ""
+def _slo_cell(clock: display.ClockView, texts: dict[str, str]) -> str:
+    """The queue's SLO cell: the clock that matters most now (``display.
+    nearest_clock_views_for``), as a badge with the time left or overdue."""
     if clock.is_stopped:
         text = capfirst(clock.state_label)
     elif clock.is_paused:
@@ -65,8 +62,8 @@ def _slo_cell(clocks: list, texts: dict[str, str]) -> str:
     )
 
 
-def slo_cell(clocks: list) -> SafeString:
-    return mark_safe(_slo_cell(clocks, _texts(get_language())))  # noqa: S308 - escaped
+def slo_cell(clock: display.ClockView) -> SafeString:
+    return mark_safe(_slo_cell(clock, _texts(get_language())))  # noqa: S308 - escaped
 
 
 @register.simple_tag
@@ -83,7 +80,7 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
     assignee_name = _e(r.assignee_name)
     assignee_phone = f" · {assignee_name}" if assignee_name else ""
     assignee = assignee_name or f'<span class="agent-muted">{texts["nobody"]}</span>'
-    slo = (_slo_cell(row["clocks"], texts) if row["clocks"] else
+    slo = (_slo_cell(row["clock"], texts) if row["clock"] is not None else
            f'<span class="agent-muted">{texts["no_slo"]}</span>')
     updated = timezone.localtime(r.updated_at)
     checked = " checked" if row["ref"] in selected else ""

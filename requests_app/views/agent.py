@@ -49,7 +49,7 @@ from requests_app.views.mixins import (
     refusal_on_form,
 )
 from requests_app.workflow import TRANSITIONS, action_label
-from slo.display import clock_views_for
+from slo.display import nearest_clock_views_for
 
 
 class AgentPageMixin(BackOfficeRequiredMixin):
@@ -125,7 +125,7 @@ class QueueView(AgentPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(self.agent_context())
         page = queues.queue_rows_complete(list(context["requests"]))
-        clocks = clock_views_for([r.pk for r in page], at=self.now)
+        clocks = nearest_clock_views_for([r.pk for r in page], at=self.now)
         context.update({
             "queue": self.queue,
             "section": "queues",
@@ -136,7 +136,7 @@ class QueueView(AgentPageMixin, ListView):
             # unless it is open already: after an error, or asked without script.
             "bulk_open": "bulk_form" in kwargs or self.request.GET.get("bulk") == "open",
             "rows": [
-                {"request": r, "clocks": clocks.get(r.pk, []), "ref": f"{r.number}:{r.status}"}
+                {"request": r, "clock": clocks.get(r.pk), "ref": f"{r.number}:{r.status}"}
                 for r in page
             ],
             "selected": kwargs.get("selected", set()),

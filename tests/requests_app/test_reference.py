@@ -43,7 +43,7 @@ def test_a_save_here_reaches_the_next_page_at_once(client, client_user):
 
 
 def test_another_process_change_is_seen_through_the_shared_stamp(client_user, monkeypatch):
-    monkeypatch.setattr(reference, "CHECK_EVERY", 3600.0)
+    monkeypatch.setattr(reference.REFERENCE_COPY, "check_every", 3600.0)
     request = factories.make_request(client_user)
     reference.reference_attach([request])
     assert request.organisation.name == "Horlogerie du Jura SA"
@@ -54,7 +54,7 @@ def test_another_process_change_is_seen_through_the_shared_stamp(client_user, mo
     reread = Request.objects.get(pk=request.pk)
     reference.reference_attach([reread])
     assert reread.organisation.name == "Horlogerie du Jura SA"  # not looked yet
-    monkeypatch.setattr(reference, "CHECK_EVERY", 0.0)
+    monkeypatch.setattr(reference.REFERENCE_COPY, "check_every", 0.0)
     reference.reference_attach([reread])
     assert reread.organisation.name == "Horlogerie SA"
 

@@ -16,8 +16,9 @@ from slo.display import (
     clock_views_for,
     customer_status,
     duration_text,
-    nearest_clock,
+    nearest_clock_views_for,
 )
+from slo.engine import Clock, nearest
 from slo.models import BusinessCalendar, SloClock
 from tests import factories
 
@@ -72,15 +73,24 @@ class TestTexts:
         assert customer_status([view(), view(state="met", is_running=False)]) == "on_time"
         assert customer_status([view(), view(is_over=True, state="breached")]) == "late"
 
-    def test_nearest_clock_is_the_running_one_due_first(self) -> None:
-        soon = view(kind="first_response", due_at=MONDAY)
-        later = view(due_at=MONDAY + timedelta(days=1))
-        assert nearest_clock([later, soon]) is soon
-        paused = view(state="paused", is_running=False, due_at=None)
-        met = view(kind="first_response", state="met", is_running=False, due_at=None,
-                   stopped_at=MONDAY)
-        assert nearest_clock([met, paused]) is paused
-        assert nearest_clock([met]) is met
+    def test_nearest_is_the_running_one_due_first_else_the_most_used_paused_else_the_verdict(
+        self,
+    ) -> None:
+        def clock(**kwargs) -> Clock:
+            return Clock(**({"kind": "resolution", "state": "running", "target_seconds": 4 * HOUR,
+                             "warning_seconds": 3 * HOUR, "started_at": MONDAY} | kwargs))
+
+        soon = clock(kind="first_response", due_at=MONDAY + timedelta(hours=1))
+        later = clock(due_at=MONDAY + timedelta(days=1))
+        met = clock(kind="first_response", state="met", stopped_at=MONDAY)
+        assert nearest([later, soon, met]) is soon
+        little = clock(state="paused", consumed_seconds=3 * HOUR)  # 75 % of 4 h
+        much = clock(kind="first_response", state="paused", target_seconds=HOUR,
+                     consumed_seconds=50 * 60)  # 83 %
+        assert nearest([met, little, much]) is much
+        breached = clock(state="breached", stopped_at=MONDAY + timedelta(hours=2))
+        assert nearest([met, breached]) is breached
+        assert nearest([]) is None
 
 
 class TestClockViewsFor:
@@ -171,10 +181,18 @@ class TestPartials:
             assert "min" not in html and " h" not in html and "%" not in html
         assert render_to_string("partials/slo_customer.html", {"clocks": []}).strip() == ""
 
-    def test_queue_cell_shows_the_nearest_clock(self, client_user) -> None:
+    def test_queue_cell_shows_the_nearest_clock(self, client_user, walk) -> None:
         request = factories.make_request(client_user, priority_code="blocking", at=MONDAY)
+        waiting = walk("awaiting_customer")
+        patch = factories.make_request(client_user, type_code="patch")
         from requests_app.templatetags.agent_queue import slo_cell
 
-        html = slo_cell(self.views_of(request, MONDAY + timedelta(minutes=20)))
+        at = MONDAY + timedelta(minutes=20)
+        cells = nearest_clock_views_for([request.pk, waiting.pk, patch.pk], at=at)
+        assert set(cells) == {request.pk, waiting.pk}  # no SLO, no cell
+        html = slo_cell(cells[request.pk])
         assert "10 min ouvrées" in html and "slo-ok" in html
         assert "Première réponse" in html
+        waiting_cell = cells[waiting.pk]
+        assert waiting_cell.kind == "resolution" and waiting_cell.is_paused
+        assert "En pause" in slo_cell(waiting_cell)
