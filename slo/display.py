@@ -18,17 +18,18 @@ Templates: ``partials/slo_clocks.html`` (agent: ``clocks``), ``partials/slo_cust
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import CharField, Subquery
+from django.db.models import CharField, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.compiled_query import IdListQuery
 from slo import engine
 from slo.calendar import default_calendar_at_revision
 from slo.models import BusinessCalendar, ClockKind, ClockState, SloClock
@@ -180,6 +181,21 @@ def _view(clock: engine.Clock, *, at: datetime, calendar,
     )
 
 
+def _clock_rows_query(ids: Sequence[int]) -> QuerySet:
+    default_revision = BusinessCalendar.objects.filter(is_default=True).values("revision")[:1]
+    return (
+        SloClock.objects.filter(request_id__in=ids)
+        .annotate(calendar_revision=Cast(Subquery(default_revision), CharField()))
+        .order_by("request_id", "kind")
+        .values_list("request_id", "calendar_revision", *_CLOCK_FIELDS)
+    )
+
+
+# Compiled once per number of requests: a queue page read its 150 clocks in less time
+# than Django took to build their query.
+_CLOCK_ROWS = IdListQuery(_clock_rows_query)
+
+
 def _clocks_of(request_ids: Iterable[int]) -> tuple[dict[int, list[engine.Clock]], Any]:
     """{request id: its clocks by kind} in ONE query, and the calendar to read the running
     ones with (the default calendar's revision comes with the rows as a subquery, so the
@@ -188,13 +204,7 @@ def _clocks_of(request_ids: Iterable[int]) -> tuple[dict[int, list[engine.Clock]
     ids = list(request_ids)
     if not ids:
         return {}, None
-    default_revision = BusinessCalendar.objects.filter(is_default=True).values("revision")[:1]
-    rows = (
-        SloClock.objects.filter(request_id__in=ids)
-        .annotate(calendar_revision=Cast(Subquery(default_revision), CharField()))
-        .order_by("request_id", "kind")
-        .values_list("request_id", "calendar_revision", *_CLOCK_FIELDS)
-    )
+    rows = _CLOCK_ROWS.rows(ids)
     clocks: dict[int, list[engine.Clock]] = {}
     revisions: set[str | None] = set()  # the same on every row
     for request_id, revision_text, *fields in rows:

@@ -84,20 +84,26 @@ def parse_request_key(key: str | int) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def request_get_for_user(user: AnyUser, key: str | int, *, with_mute: bool = False,
+def request_get_for_user(user: AnyUser, key: str | int, *, for_page: bool = False,
                          with_people: bool = True) -> Request:
     """The request ``SPT-<n>`` if this person may see it; ``RequestNotFound`` otherwise, so
-    that a URL of another organisation says nothing of what exists. ``with_mute``: whether
-    this person muted it comes with it (``viewer_muted``), for the request page; without
-    ``with_people`` the caller reads the people it names (``people_attach``) with others."""
+    that a URL of another organisation says nothing of what exists. ``for_page``: what the
+    request page asks of it comes with it — whether this person muted it (``viewer_muted``)
+    and whether anything follows it up (``has_follow_ups``: most requests have none, and
+    then their list is not read); without ``with_people`` the caller reads the people it
+    names (``people_attach``) with others."""
     number = parse_request_key(key)
     if number is None:
         raise RequestNotFound()
-    queryset = request_list_visible_to(user)
-    if with_mute and user.pk is not None:
-        queryset = queryset.annotate(viewer_muted=Exists(NotificationMute.objects.filter(
-            request=OuterRef("pk"), user_id=user.pk)))
-    request = queryset.filter(number=number).first()
+    queryset = request_list_visible_to(user).filter(number=number)
+    if for_page and user.pk is not None:
+        queryset = queryset.annotate(
+            viewer_muted=Exists(NotificationMute.objects.filter(
+                request=OuterRef("pk"), user_id=user.pk)),
+            has_follow_ups=Exists(Request.objects.filter(follows_up=OuterRef("pk"))),
+        )
+    # The number is unique: no order to compile, as ``first()`` would add.
+    request = next(iter(queryset[:1]), None)
     if request is None:
         raise RequestNotFound()
     # No join: the type, priority, module and organisation from the process's copy, the

@@ -372,7 +372,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
     """Everything the request page shows, in a number of queries that does not depend on the
     number of comments, attachments or people (``RequestNotFound`` when not visible): the
     latest ``HISTORY_PAGE`` history lines, or those older than the line ``before``."""
-    request = request_get_for_user(user, key, with_mute=True, with_people=False)
+    request = request_get_for_user(user, key, for_page=True, with_people=False)
     # Without their joins: the people they name come with the request's, in one query.
     attachments = list(attachment_list_visible_to(user, request).select_related(None))
     participants = list(participant_list(request).select_related(None)
@@ -381,7 +381,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
     follow_ups = list(
         request_list_visible_to(user).filter(follows_up=request).order_by("number")
         .only("pk", "number", "title", "status")
-    )
+    ) if getattr(request, "has_follow_ups", True) else []
     window, older = _history_window(user, request, before)
     people_attach([
         *request_people(request),

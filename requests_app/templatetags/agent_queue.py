@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from requests_app.templatetags.row_html import escaped as _e
-from requests_app.templatetags.row_html import local_text, url_of
+from requests_app.templatetags.row_html import escaped_name, local_text, url_of
 from requests_app.templatetags.spt import confirmed_awaiting_closure, status_badge_html
 from requests_app.workflow import RequestStatus
 from slo import display
@@ -74,15 +74,17 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
     badge = _badge(r, texts)
     confirmed = (f'<span class="agent-flag agent-flag-confirmed">{texts["confirmed"]}</span>'
                  if confirmed_awaiting_closure(r) else "")
-    priority = (f'<span class="agent-priority agent-priority-{_e(r.priority.code)}">'
-                f'{_e(r.priority.name)}</span>')
-    organisation, type_name = _e(r.organisation.name), _e(r.request_type.name)
-    assignee_name = _e(r.assignee_name)
+    priority = (f'<span class="agent-priority agent-priority-{escaped_name(r.priority.code)}">'
+                f'{escaped_name(r.priority.name)}</span>')
+    organisation = escaped_name(r.organisation.name)
+    type_name = escaped_name(r.request_type.name)
+    assignee_name = escaped_name(r.assignee_name)
     assignee_phone = f" · {assignee_name}" if assignee_name else ""
     assignee = assignee_name or f'<span class="agent-muted">{texts["nobody"]}</span>'
     slo = (_slo_cell(row["clock"], texts) if row["clock"] is not None else
            f'<span class="agent-muted">{texts["no_slo"]}</span>')
     updated = timezone.localtime(r.updated_at)
+    updated_day = _e(local_text(updated, "SHORT_DATE_FORMAT", is_local=True))
     checked = " checked" if row["ref"] in selected else ""
     url = _e(url_of("agent:request", "key", r.key))
     return mark_safe(  # noqa: S308 - every value above is escaped
@@ -106,6 +108,6 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
         f'<td class="d-none d-md-table-cell">{assignee}</td>'
         f'<td class="agent-col-slo">{slo}</td>'
         f'<td class="d-none d-xl-table-cell agent-col-date">'
-        f'<time datetime="{updated.isoformat()}">{_e(local_text(updated, "SHORT_DATE_FORMAT"))}'
+        f'<time datetime="{updated.isoformat()}">{updated_day}'
         f'<span class="d-block agent-muted">{updated:%H:%M}</span></time></td></tr>'
     )

@@ -19,6 +19,13 @@ def escaped(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
+@lru_cache(maxsize=4096)
+def escaped_name(text: str) -> str:
+    """``escaped`` for the names a list repeats on many rows (organisations, types,
+    priorities, people): escaped once."""
+    return escape(text, quote=True)
+
+
 @lru_cache(maxsize=64)
 def _url_pattern(name: str, argument: str, marker: str, prefix: str) -> str:
     return reverse(name, kwargs={argument: marker})
@@ -51,8 +58,10 @@ def _strftime_pattern(format_name: str, language: str | None) -> str | None:
     return "".join(pattern)
 
 
-def local_text(value: datetime, format_name: str = "SHORT_DATETIME_FORMAT") -> str:
-    """``value|date:format_name`` in local time: the same text, for a row of a list."""
-    local = timezone.localtime(value)
+def local_text(value: datetime, format_name: str = "SHORT_DATETIME_FORMAT", *,
+               is_local: bool = False) -> str:
+    """``value|date:format_name`` in local time (``is_local``: ``value`` is already): the
+    same text, for a row of a list."""
+    local = value if is_local else timezone.localtime(value)
     pattern = _strftime_pattern(format_name, get_language())
     return local.strftime(pattern) if pattern else formats.date_format(local, format_name)
