@@ -17,13 +17,8 @@ from django.utils import timezone
 
 from requests_app import notifications
 from requests_app.models import Attachment, Comment, EventKind, Request, RequestEvent
+from requests_app.people import person_name
 from requests_app.workflow import action_label
-
-
-def _person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def _write(
@@ -57,7 +52,7 @@ def request_created(
 ) -> RequestEvent:
     payload: dict[str, Any] = {"type": request.request_type.name}
     if on_behalf_of is not None:
-        payload["on_behalf_of"] = _person(on_behalf_of)
+        payload["on_behalf_of"] = person_name(on_behalf_of)
     if follows_up is not None:
         payload["follows_up"] = follows_up.key
     return _write(request=request, actor=actor, kind=EventKind.CREATED, at=at,
@@ -106,7 +101,7 @@ def assigned(
     previous: User | None, assignee: User,
 ) -> RequestEvent:
     return _write(request=request, actor=actor, kind=EventKind.ASSIGNED, at=at, payload={
-        "old": _person(previous), "new": _person(assignee), "assignee_id": assignee.pk,
+        "old": person_name(previous), "new": person_name(assignee), "assignee_id": assignee.pk,
     })
 
 
@@ -129,7 +124,7 @@ def participant_changed(
     return _write(
         request=request, actor=actor, at=at,
         kind=EventKind.PARTICIPANT_ADDED if added else EventKind.PARTICIPANT_REMOVED,
-        payload={"user": _person(user), "user_id": user.pk},
+        payload={"user": person_name(user), "user_id": user.pk},
     )
 
 

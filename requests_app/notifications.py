@@ -52,6 +52,7 @@ from requests_app.models import (
     Profile,
     RequestEvent,
 )
+from requests_app.people import person_name
 from requests_app.permissions import BACK_OFFICE_ROLES, Role, is_back_office
 from requests_app.workflow import STATUS_MEANING, RequestStatus, Resolution
 
@@ -196,12 +197,6 @@ def _language_of(person: User) -> str:
     return language if language in available else settings.LANGUAGE_CODE
 
 
-def _name(person: User | None) -> str:
-    if person is None:
-        return ""
-    return person.get_full_name() or person.get_username()
-
-
 def request_url(request: Any, *, back_office: bool) -> str:
     area = "agent" if back_office else "portal"
     return f"{settings.PORTAL_BASE_URL}/{area}/requests/{request.key}/"
@@ -217,14 +212,14 @@ def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
         "kind": kind,
         "key": request.key,
         "title": request.title,
-        "author": _name(event.actor),
+        "author": person_name(event.actor),
         # Internal notes never leave the back office: not even agents get them by e-mail.
         "comment_body": comment.body if comment is not None and not comment.is_internal else "",
     }
     if kind == NotificationKind.REQUEST_RECEIVED:
         context.update(
-            reporter=_name(request.reporter),
-            creator=_name(request.created_by),
+            reporter=person_name(request.reporter),
+            creator=person_name(request.created_by),
             on_behalf=request.created_by_id != request.reporter_id,
             organisation=request.organisation.name,
             request_type=request.request_type.name,
@@ -280,7 +275,7 @@ def notify(event: RequestEvent) -> list[OutboundMessage]:
         language = _language_of(person)
         context = {
             **shared,
-            "recipient_name": _name(person),
+            "recipient_name": person_name(person),
             "for_back_office": person.spt_back_office,
             "url": request_url(event.request, back_office=person.spt_back_office),
         }

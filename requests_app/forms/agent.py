@@ -27,6 +27,7 @@ from requests_app.forms.fields import (
 from requests_app.forms.portal import MultipleFileField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
+from requests_app.people import person_name
 from requests_app.permissions import Role
 from requests_app.selectors.directory import back_office_colleagues
 from requests_app.selectors.queues import SORTS
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 else:
     User = get_user_model()
-
-
-def person_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class PersonChoiceField(BoundedModelChoiceField):

@@ -22,6 +22,7 @@ from requests_app.forms.fields import (
 )
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Priority, RequestType
+from requests_app.people import person_name
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors.reference import reference_rows
 from requests_app.workflow import RequestStatus
@@ -298,7 +299,7 @@ class _PersonChoiceField(BoundedModelChoiceField):
     iterator = EvaluatedChoiceIterator
 
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 class ParticipantAddForm(forms.Form):

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from requests_app import permissions
+from requests_app.people import person_name_of
 from requests_app.selectors.process_copy import ProcessCopy
 
 
@@ -39,8 +40,8 @@ def _load() -> tuple[Colleague, ...]:
     )
     people: dict[int, tuple[str, set[str]]] = {}
     for pk, first_name, last_name, username, role in memberships:
-        full_name = f"{first_name} {last_name}".strip()  # User.get_full_name()'s
-        people.setdefault(pk, (full_name or username, set()))[1].add(role)
+        people.setdefault(pk, (person_name_of(first_name, last_name, username), set()))[1].add(
+            role)
     return tuple(Colleague(pk=pk, name=name, roles=frozenset(roles))
                  for pk, (name, roles) in people.items())
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app import permissions
 from requests_app.models import KEY_PREFIX, Organisation, Priority, Request, RequestType
+from requests_app.people import person_name_of
 from requests_app.permissions import Role
 from requests_app.selectors.access import parse_request_key, request_list_visible_to
 from requests_app.selectors.counting import BoundedCount, bounded_counts
@@ -257,9 +258,9 @@ def queue_rows_complete(rows: Iterable[dict[str, Any]]) -> list[QueueRow]:
             request_type=reference_row(RequestType, row["request_type_id"]),
             priority=reference_row(Priority, row["priority_id"]),
             organisation=reference_row(Organisation, row["organisation_id"]),
-            assignee_name=(
-                f'{row["assignee__first_name"]} {row["assignee__last_name"]}'.strip()
-                or row["assignee__username"]) if row["assignee_id"] else "",
+            assignee_name=person_name_of(
+                row["assignee__first_name"], row["assignee__last_name"],
+                row["assignee__username"]) if row["assignee_id"] else "",
         )
         for row in rows
     ]

@@ -12,11 +12,8 @@ from django.utils.translation import gettext as _
 from requests_app import events, permissions
 from requests_app.exceptions import InvalidInput, PermissionDenied
 from requests_app.models import NotificationMute, Participant, Request
+from requests_app.people import person_name
 from requests_app.services._common import request_for_change
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def participant_add(
@@ -32,7 +29,7 @@ def participant_add(
         if not user.is_active or permissions.organisation_id_of(user) != request.organisation_id:
             raise InvalidInput(
                 _("%(user)s ne fait pas partie de l'organisation %(org)s.")
-                % {"user": _name(user), "org": request.organisation},
+                % {"user": person_name(user), "org": request.organisation},
                 field="user",
             )
         if user.pk == request.reporter_id:
@@ -41,7 +38,7 @@ def participant_add(
             request=request, user=user, defaults={"added_by": actor, "created_at": at}
         )
         if not created:
-            raise InvalidInput(_("%(user)s participe déjà.") % {"user": _name(user)},
+            raise InvalidInput(_("%(user)s participe déjà.") % {"user": person_name(user)},
                                field="user")
         events.participant_changed(request=request, actor=actor, at=at, user=user,
                                    added=True)
@@ -60,7 +57,7 @@ def participant_remove(
             raise PermissionDenied(_("Seul le demandeur peut retirer des participants."))
         deleted, _details = Participant.objects.filter(request=request, user=user).delete()
         if not deleted:
-            raise InvalidInput(_("%(user)s ne participe pas.") % {"user": _name(user)},
+            raise InvalidInput(_("%(user)s ne participe pas.") % {"user": person_name(user)},
                                field="user")
         events.participant_changed(request=request, actor=actor, at=at, user=user,
                                    added=False)

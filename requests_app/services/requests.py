@@ -22,6 +22,7 @@ from requests_app.models import (
     Request,
     RequestType,
 )
+from requests_app.people import person_name
 from requests_app.rules import assignment_refusal
 from requests_app.selectors import request_is_visible_to
 from requests_app.services._common import request_for_change, text_length_check
@@ -65,7 +66,7 @@ def _resolve_reporter(
     if permissions.organisation_id_of(reporter) != organisation.pk:
         raise InvalidInput(
             _("%(user)s n'est pas un contact de %(org)s.")
-            % {"user": reporter.get_full_name() or reporter.get_username(), "org": organisation},
+            % {"user": person_name(reporter), "org": organisation},
             field="reporter",
         )
     return organisation, reporter
@@ -241,7 +242,7 @@ def assignee_validate(assignee: User | None) -> User:
     ):
         raise InvalidInput(
             _("%(user)s n'est pas un agent ServiceDesk actif.")
-            % {"user": assignee.get_full_name() or assignee.get_username()},
+            % {"user": person_name(assignee)},
             field="assignee",
         )
     return assignee

@@ -1,4 +1,5 @@
-"""``{% portal_row request clocks %}``: one row of the customer's list, built in Python.
+"""``{% portal_row row clocks %}``: one row of the customer's list (``selectors.portal.
+PortalRow``), built in Python.
 
 The list shows 25 rows of about forty template nodes each (and a template per status badge
 and SLO badge); through the template engine they took most of the page's time, as the queue
@@ -18,8 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from requests_app.templatetags.row_html import escaped as _e
-from requests_app.templatetags.row_html import local_text, url_of
-from requests_app.templatetags.spt import person, status_badge_html
+from requests_app.templatetags.row_html import escaped_name, local_text, url_of
+from requests_app.templatetags.spt import status_badge_html
 from slo import display
 
 register = template.Library()
@@ -40,12 +41,13 @@ def _texts(language: str | None) -> dict[str, str]:
 def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
     texts = _texts(get_language())
     viewer = context.get("user")
-    key, type_name, priority = _e(request.key), _e(request.request_type.name), _e(
+    key = _e(request.key)
+    type_name, priority = escaped_name(request.request_type.name), escaped_name(
         request.priority.name)
     updated = local_text(request.updated_at)
     by = ""
     if viewer is None or request.reporter_id != viewer.pk:
-        name = person(request.reporter)
+        name = request.reporter_name
         by = f'<span class="d-lg-none"> · </span>{_e(texts["by"] % {"name": name})}'
     slo = ""
     if request.request_type.subject_to_slo and clocks:

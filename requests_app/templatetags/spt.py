@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from requests_app.markdown import render_markdown
 from requests_app.models import KEY_PREFIX, EventKind, Request
+from requests_app.people import person_name
 from requests_app.workflow import (
     EXPECTED_BY,
     STATUS_MEANING,
@@ -72,7 +73,7 @@ def person(user: Any, viewer: Any = None) -> str:
         return "—"
     if viewer is not None and getattr(viewer, "pk", None) == user.pk:
         return _("vous")
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 @register.filter

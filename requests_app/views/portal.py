@@ -24,6 +24,7 @@ from requests_app import permissions, selectors, services
 from requests_app.exceptions import RequestNotFound
 from requests_app.forms import portal as portal_forms
 from requests_app.models import Request
+from requests_app.people import person_name
 from requests_app.selectors import portal as portal_selectors
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
@@ -407,7 +408,7 @@ class ParticipantAddView(RequestActionView):
         user = data["user"]
         services.participant_add(actor=self.request.user, request=target, user=user)
         return _("%(name)s participe maintenant à la demande.") % {
-            "name": user.get_full_name() or user.get_username()}
+            "name": person_name(user)}
 
 
 class ParticipantRemoveView(RequestActionView):
@@ -424,7 +425,7 @@ class ParticipantRemoveView(RequestActionView):
         if user.pk == self.request.user.pk:
             return _("Vous ne participez plus à cette demande.")
         return _("%(name)s ne participe plus à la demande.") % {
-            "name": user.get_full_name() or user.get_username()}
+            "name": person_name(user)}
 
 
     def success_url(self, target: Request) -> str:

@@ -14,8 +14,9 @@ from django.views import View
 
 from portal.errors import SptError
 from requests_app import services
-from requests_app.forms.agent import LicenceForm, person_name
+from requests_app.forms.agent import LicenceForm
 from requests_app.models import RequestType
+from requests_app.people import person_name
 from requests_app.views.agent import AgentPageMixin
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
