@@ -44,7 +44,8 @@ def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
     key = _e(request.key)
     type_name, priority = escaped_name(request.request_type.name), escaped_name(
         request.priority.name)
-    updated = local_text(request.updated_at)
+    local_updated = timezone.localtime(request.updated_at)
+    updated = local_text(local_updated, is_local=True)
     by = ""
     if viewer is None or request.reporter_id != viewer.pk:
         name = request.reporter_name
@@ -66,6 +67,6 @@ def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
         f'<td class="d-none d-md-table-cell">{type_name}</td>'
         f'<td class="d-none d-lg-table-cell">{priority}</td>'
         f'<td class="d-none d-md-table-cell text-nowrap">'
-        f'<time datetime="{timezone.localtime(request.updated_at).isoformat()}">'
+        f'<time datetime="{local_updated.isoformat()}">'
         f"{_e(updated)}</time></td></tr>"
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import get_language
 
 
@@ -38,24 +39,32 @@ def url_of(name: str, argument: str, value: Any, *, marker: str = "SPT-0") -> st
     return _url_pattern(name, argument, marker, get_script_prefix()).replace(marker, str(value))
 
 
-# Django's date format characters that have a strftime equivalent (zero-padded day, month,
-# hour and minute, the year): what the portal's short formats use.
-_STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M"}
+# Django's date format characters the rows use, as ``str.format`` fields of the local time
+# ``d`` (and of its month's name ``month``): what the portal's formats use in its three
+# languages ("d/m/Y H:i", "j F Y H:i", "j. F Y H:i", "j F Y, H:i").
+_FIELDS = {"d": "{d.day:02d}", "j": "{d.day}", "m": "{d.month:02d}", "n": "{d.month}",
+           "Y": "{d.year}", "H": "{d.hour:02d}", "G": "{d.hour}", "i": "{d.minute:02d}",
+           "F": "{month}"}
 
 
 @lru_cache(maxsize=16)
-def _strftime_pattern(format_name: str, language: str | None) -> str | None:
-    """The language's format as a strftime pattern, or None when it uses other characters
-    (then Django formats it)."""
-    pattern = []
+def _date_pattern(format_name: str, language: str | None
+                  ) -> tuple[str, dict[int, str]] | None:
+    """The language's format as a ``str.format`` pattern and its month names, or None when
+    it uses other characters (then Django formats it)."""
+    pattern, escaped_next = [], False
     for char in formats.get_format(format_name):
-        if char.isalpha():
-            if char not in _STRFTIME:
-                return None
-            pattern.append(_STRFTIME[char])
+        if escaped_next or not char.isalpha():
+            if char == "\\" and not escaped_next:
+                escaped_next = True
+                continue
+            pattern.append(char.replace("{", "{{").replace("}", "}}"))
+            escaped_next = False
+        elif char in _FIELDS:
+            pattern.append(_FIELDS[char])
         else:
-            pattern.append(char.replace("%", "%%"))
-    return "".join(pattern)
+            return None
+    return "".join(pattern), {number: str(name) for number, name in MONTHS.items()}
 
 
 def local_text(value: datetime, format_name: str = "SHORT_DATETIME_FORMAT", *,
@@ -63,5 +72,8 @@ def local_text(value: datetime, format_name: str = "SHORT_DATETIME_FORMAT", *,
     """``value|date:format_name`` in local time (``is_local``: ``value`` is already): the
     same text, for a row of a list."""
     local = value if is_local else timezone.localtime(value)
-    pattern = _strftime_pattern(format_name, get_language())
-    return local.strftime(pattern) if pattern else formats.date_format(local, format_name)
+    known = _date_pattern(format_name, get_language())
+    if known is None:
+        return formats.date_format(local, format_name)
+    pattern, months = known
+    return pattern.format(d=local, month=months[local.month])

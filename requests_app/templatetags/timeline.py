@@ -157,11 +157,12 @@ def timeline_items(entries: list, viewer: Any) -> SafeString:
         else:
             variant = timeline_variant(e)
         actor = _e(capfirst(person(e.actor, viewer))) if e.actor else "SPT Portal"
+        created = timezone.localtime(e.created_at)
         body = f'<div class="timeline-body">{_body(entry, texts)}</div>' if _has_body(
             entry) else ""
         lines.append(
             f'<li class="timeline-item timeline-item-{variant}"><div class="timeline-meta">'
             f"<strong>{actor}</strong> <span>{_what(e)}</span> "
-            f'<time datetime="{timezone.localtime(e.created_at).isoformat()}">'
-            f'{_e(local_text(e.created_at, "DATETIME_FORMAT"))}</time></div>{body}</li>')
+            f'<time datetime="{created.isoformat()}">'
+            f'{_e(local_text(created, "DATETIME_FORMAT", is_local=True))}</time></div>{body}</li>')
     return mark_safe("".join(lines))  # noqa: S308 - every value above is escaped
