@@ -50,6 +50,10 @@ EXPECTED_BY: dict[str, str | Promise] = {
     S.AWAITING_CUSTOMER: _("Le client (vous)"),
     S.CLOSED: "—",
 }
+# The same as the back office reads it: the client is not "you" there.
+EXPECTED_BY_BACK_OFFICE: dict[str, str | Promise] = {
+    **EXPECTED_BY, S.AWAITING_CUSTOMER: _("Le client"),
+}
 
 OPEN_STATUSES = [s.value for s in S if s != S.CLOSED]
 

@@ -7,7 +7,7 @@ The request app's views and templates use exactly this interface:
   (requests without SLO are simply absent); ``nearest_clock_views_for`` -> ``{request_id:
   ClockView}``, only the clock a queue shows (``engine.nearest``);
 * ``customer_status(views)`` -> ``"on_time"`` / ``"late"`` / ``None`` (clients see only
-  "dans les délais" / "en retard", never the targets);
+  "dans les délais" / "en retard" while the resolution clock runs, never the targets);
 * the nearest due and warning instants of a request's running clocks are not derived here:
   the clock services return them and the request app stores them on the request.
 
@@ -243,10 +243,14 @@ def nearest_clock_views_for(request_ids: Iterable[int], *, at: datetime
 
 
 def customer_status(views: list[ClockView]) -> str | None:
-    """ "late" when any clock is beyond its target (now or when it stopped), "on_time"
-    otherwise, ``None`` without clocks (a request not subject to the SLO)."""
-    if not views:
+    """What a client is told of the SLO: only while the vendor is working towards the
+    resolution (its clock runs — not once closed, nor while the request waits for the
+    client), and only of the deadline that runs now: "late" when a running clock is beyond
+    its target, "on_time" otherwise. A first response once late but now given does not make
+    the request late. ``None``: nothing to show (no SLO, paused, stopped)."""
+    resolution = next((view for view in views if view.kind == engine.RESOLUTION), None)
+    if resolution is None or not resolution.is_running:
         return None
-    return LATE if any(view.is_over for view in views) else ON_TIME
+    return LATE if any(view.is_running and view.is_over for view in views) else ON_TIME
 
 

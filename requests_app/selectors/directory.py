@@ -1,5 +1,5 @@
-"""The back-office people as the queue filters offer them ("Assignée à"), from each
-process's copy (``selectors.process_copy``).
+"""The back-office people as the queue filters offer them ("Assignée à"), and whom a client
+reads as "Customer Service", from each process's copy (``selectors.process_copy``).
 
 Why: every queue page listed them with a DISTINCT join of the users and their roles, a
 millisecond of a fifteen-millisecond page, for a list that changes when someone joins,
@@ -29,7 +29,18 @@ class Colleague:
     roles: frozenset[str]
 
 
-def _load() -> tuple[Colleague, ...]:
+# Who a client reads as "Customer Service" rather than by name: the people whose only roles
+# are behind it (experts, R&D); the client deals with Customer Service.
+_BEHIND_CUSTOMER_SERVICE = frozenset({permissions.Role.EXPERT, permissions.Role.RND})
+
+
+@dataclass(frozen=True)
+class _Directory:
+    people: tuple[Colleague, ...]
+    unnamed_for_customers: frozenset[int]
+
+
+def _load() -> _Directory:
     User = get_user_model()
     memberships = (
         User.groups.through.objects
@@ -38,24 +49,32 @@ def _load() -> tuple[Colleague, ...]:
         .values_list("user_id", "user__first_name", "user__last_name", "user__username",
                      "group__name")
     )
-    people: dict[int, tuple[str, set[str]]] = {}
+    found: dict[int, tuple[str, set[str]]] = {}
     for pk, first_name, last_name, username, role in memberships:
-        people.setdefault(pk, (person_name_of(first_name, last_name, username), set()))[1].add(
+        found.setdefault(pk, (person_name_of(first_name, last_name, username), set()))[1].add(
             role)
-    return tuple(Colleague(pk=pk, name=name, roles=frozenset(roles))
-                 for pk, (name, roles) in people.items())
+    people = tuple(Colleague(pk=pk, name=name, roles=frozenset(roles))
+                   for pk, (name, roles) in found.items())
+    return _Directory(people=people, unnamed_for_customers=frozenset(
+        person.pk for person in people if not person.roles - _BEHIND_CUSTOMER_SERVICE))
 
 
-DIRECTORY_COPY: ProcessCopy[tuple[Colleague, ...]] = ProcessCopy("spt:directory-version", _load)
+DIRECTORY_COPY: ProcessCopy[_Directory] = ProcessCopy("spt:directory-version", _load)
 
 
 def back_office_colleagues(role: str | None = None) -> tuple[Colleague, ...]:
     """The active people of the agent roles (of ``role`` only, when given), by last name,
     first name and username."""
-    people = DIRECTORY_COPY.current()
+    people = DIRECTORY_COPY.current().people
     if role is None:
         return people
     return tuple(person for person in people if role in person.roles)
+
+
+def unnamed_for_customers(person_pk: int | None) -> bool:
+    """Whether a client reads this person as "Customer Service" (an expert or R&D person,
+    from the copy: no query)."""
+    return person_pk in DIRECTORY_COPY.current().unnamed_for_customers
 
 
 def _user_saved(update_fields: Any = None, **kwargs: Any) -> None:

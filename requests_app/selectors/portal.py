@@ -157,7 +157,8 @@ def portal_list_total(filters: RequestFilters, counts: dict[str, int]) -> int:
 # What a row of the list shows (``templatetags.portal_list``), read as values: not the
 # descriptions, which are most of a request's bytes, and no model instances (25 requests and
 # their reporters cost more than their query).
-_ROW_FIELDS = ("pk", "number", "title", "status", "request_type_id", "priority_id",
+_ROW_FIELDS = ("pk", "number", "title", "status", "confirmation_state", "request_type_id",
+               "priority_id",
                "updated_at", "reporter_id", "reporter__first_name", "reporter__last_name",
                "reporter__username")
 
@@ -170,6 +171,7 @@ class PortalRow:
     number: int
     title: str
     status: str
+    confirmation_state: str
     request_type: Any
     priority: Any
     updated_at: datetime
@@ -212,12 +214,13 @@ def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, lim
              Request.objects.filter(pk__in=page).values_list(*_ROW_FIELDS)}
     return [
         PortalRow(pk=pk, number=number, title=title, status=status,
+                  confirmation_state=confirmation_state,
                   request_type=reference_row(RequestType, type_id),
                   priority=reference_row(Priority, priority_id), updated_at=updated_at,
                   reporter_id=reporter_id,
                   reporter_name=person_name_of(first_name, last_name, username))
-        for pk, number, title, status, type_id, priority_id, updated_at, reporter_id,
-        first_name, last_name, username in (found[pk] for pk in page if pk in found)
+        for pk, number, title, status, confirmation_state, type_id, priority_id, updated_at,
+        reporter_id, first_name, last_name, username in (found[pk] for pk in page if pk in found)
     ]
 
 
@@ -306,6 +309,8 @@ class RequestPage:
     is_participant: bool
     clocks: list = field(default_factory=list)
     pending_resolution: RequestEvent | None = None
+    # Waiting for the client: the line whose public comment is what the vendor asked.
+    awaited_question: RequestEvent | None = None
     # The history's window: the line it started before (None: the latest lines) and the
     # line to continue from when older ones remain.
     history_before: int | None = None
@@ -322,6 +327,15 @@ class RequestPage:
         r = self.request
         return (r.status == RequestStatus.AWAITING_CUSTOMER
                 and r.confirmation_state == ConfirmationState.REQUESTED)
+
+    @property
+    def reply_awaited(self) -> bool:
+        """The vendor waits for this reader's answer to a question (not to a resolution):
+        the page puts the question and the reply box first."""
+        r = self.request
+        return (self.may_answer and r.status == RequestStatus.AWAITING_CUSTOMER
+                and r.confirmation_state not in (ConfirmationState.REQUESTED,
+                                                 ConfirmationState.CONFIRMED))
 
     @property
     def confirmation_received(self) -> bool:
@@ -426,6 +440,11 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         pending = (request_timeline(user, request)
                    .filter(kind=EventKind.CONFIRMATION_REQUESTED, comment__isnull=False)
                    .first())
+    question = None
+    if (request.status == RequestStatus.AWAITING_CUSTOMER
+            and request.confirmation_state not in (ConfirmationState.REQUESTED,
+                                                   ConfirmationState.CONFIRMED)):
+        question = awaited_question(user, request, window)
     clocks: list = []
     if request.request_type.subject_to_slo:
         clocks = slo_display.clock_views_for([request.pk], at=at).get(request.pk, [])
@@ -440,9 +459,35 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         is_participant=is_participant,
         clocks=clocks,
         pending_resolution=pending,
+        awaited_question=question,
         history_before=before,
         history_older=older,
     )
+
+
+def _asks_the_client(event: RequestEvent) -> bool:
+    """A line with a public comment of the vendor's: a question put with "Demander des
+    informations", or a comment of the back office after it."""
+    if event.comment_id is None or event.is_internal:
+        return False
+    return (event.kind == EventKind.STATUS_CHANGED
+            or (event.kind == EventKind.COMMENTED
+                and bool((event.payload or {}).get("by_back_office"))))
+
+
+def awaited_question(user: AnyUser, request: Request,
+                     window: list[RequestEvent] | None = None) -> RequestEvent | None:
+    """What the vendor last asked the client (the latest public comment of the back office),
+    from the history lines the page shows (``window``, newest first) when it is among them,
+    else read on its own."""
+    found = next((event for event in window or [] if _asks_the_client(event)), None)
+    if found is not None:
+        return found
+    return (request_timeline(user, request)
+            .filter(Q(kind=EventKind.STATUS_CHANGED)
+                    | Q(kind=EventKind.COMMENTED, payload__by_back_office=True),
+                    comment__isnull=False, comment__is_internal=False)
+            .first())
 
 
 def colleague_list_for_participation(request: Request,
@@ -477,7 +522,8 @@ def clocks_for_requests(requests: list[PortalRow], *, at: datetime) -> dict[int,
 __all__ = [
     "DEFAULT_SORT", "SCOPE_COLLEAGUES", "SCOPE_MINE", "SCOPE_PARTICIPATING", "SORTS",
     "STATE_CLOSED", "STATE_OPEN", "RequestFilters", "RequestPage", "TimelineEntry",
-    "PortalRow", "PortalRows", "clocks_for_requests", "colleague_list_for_participation",
+    "PortalRow", "PortalRows", "awaited_question", "clocks_for_requests",
+    "colleague_list_for_participation",
     "participant_user_list", "portal_list_total", "portal_request_rows",
     "portal_status_counts", "request_get_for_follow_up",
     "request_page_for_user",

@@ -31,8 +31,11 @@ from django.utils.translation import gettext_lazy
 from requests_app.markdown import render_markdown
 from requests_app.models import KEY_PREFIX, EventKind, Request
 from requests_app.people import person_name
+from requests_app.permissions import is_back_office
+from requests_app.selectors.directory import unnamed_for_customers
 from requests_app.workflow import (
     EXPECTED_BY,
+    EXPECTED_BY_BACK_OFFICE,
     STATUS_MEANING,
     TRANSITIONS,
     ConfirmationState,
@@ -73,6 +76,8 @@ def person(user: Any, viewer: Any = None) -> str:
         return "—"
     if viewer is not None and getattr(viewer, "pk", None) == user.pk:
         return _("vous")
+    if viewer is not None and not is_back_office(viewer) and unnamed_for_customers(user.pk):
+        return "Customer Service"
     return person_name(user)
 
 
@@ -101,10 +106,12 @@ def status_meaning(value: Any) -> str:
 
 
 @register.filter
-def expected_by(value: Any) -> str:
+def expected_by(value: Any, reader: str = "") -> str:
+    """Who is to act now, as the client reads it, or the back office (``"back_office"``)."""
     if confirmed_awaiting_closure(value):
         return _("Customer Service (clôture de la demande)")
-    return str(EXPECTED_BY.get(_status_code(value), "—"))
+    table = EXPECTED_BY_BACK_OFFICE if reader == "back_office" else EXPECTED_BY
+    return str(table.get(_status_code(value), "—"))
 
 
 @register.filter
@@ -146,6 +153,24 @@ def status_badge_html(code: str, label: Any = None) -> str:
     text = label if label is not None else status_label(code)
     return (f'<span class="badge-status badge-status-{escape(code, quote=True)}">'
             f"{escape(str(text or code))}</span>")
+
+
+def customer_status_badge_html(code: str, confirmation_state: str) -> str:
+    """The status as the client reads it: once they confirmed the resolution, what is left
+    is Customer Service's closing, not a wait for them (the status is still En attente
+    client)."""
+    if (code == RequestStatus.AWAITING_CUSTOMER
+            and confirmation_state == ConfirmationState.CONFIRMED):
+        label = _("Confirmée — clôture par le Customer Service")
+        return f'<span class="badge-status badge-status-confirmed">{escape(label)}</span>'
+    return status_badge_html(code)
+
+
+@register.simple_tag
+def customer_status_badge(request: Any) -> SafeString:
+    """``{% customer_status_badge request %}``: the portal's status badge."""
+    return mark_safe(customer_status_badge_html(  # noqa: S308 - escaped
+        _status_code(request), getattr(request, "confirmation_state", "")))
 
 
 @register.simple_tag

@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from requests_app.models import EventKind
+from requests_app.permissions import is_back_office
 from requests_app.templatetags.row_html import escaped as _e
 from requests_app.templatetags.row_html import local_text, url_of
 from requests_app.templatetags.spt import (
@@ -35,62 +36,93 @@ register = template.Library()
 K = EventKind
 
 # What the line says after the actor's name, for the kinds that name nothing else
-# (translated when shown: the reader's language).
+# (translated when shown: the reader's language): as said of someone, and of the reader
+# ("Vous avez commenté", "Sie haben kommentiert", "You commented").
 _PLAIN = {
-    K.COMMENTED: gettext_noop("a commenté"),
-    K.INTERNAL_NOTE: gettext_noop("a ajouté une note interne"),
-    K.ATTACHMENT_ADDED: gettext_noop("a ajouté une pièce jointe"),
-    K.MUTED: gettext_noop("a désactivé ses notifications pour cette demande"),
-    K.UNMUTED: gettext_noop("a réactivé ses notifications pour cette demande"),
-    K.CONFIRMATION_REQUESTED: gettext_noop("a demandé la confirmation de la résolution"),
-    K.CONFIRMED: gettext_noop("a confirmé la résolution"),
-    K.DENIED: gettext_noop("a indiqué que la solution ne convient pas"),
+    K.COMMENTED: (gettext_noop("a commenté"), gettext_noop("avez commenté")),
+    K.INTERNAL_NOTE: (gettext_noop("a ajouté une note interne"),
+                      gettext_noop("avez ajouté une note interne")),
+    K.ATTACHMENT_ADDED: (gettext_noop("a ajouté une pièce jointe"),
+                         gettext_noop("avez ajouté une pièce jointe")),
+    K.MUTED: (gettext_noop("a désactivé ses notifications pour cette demande"),
+              gettext_noop("avez désactivé vos notifications pour cette demande")),
+    K.UNMUTED: (gettext_noop("a réactivé ses notifications pour cette demande"),
+                gettext_noop("avez réactivé vos notifications pour cette demande")),
+    K.CONFIRMATION_REQUESTED: (gettext_noop("a demandé la confirmation de la résolution"),
+                               gettext_noop("avez demandé la confirmation de la résolution")),
+    K.CONFIRMED: (gettext_noop("a confirmé la résolution"),
+                  gettext_noop("avez confirmé la résolution")),
+    K.DENIED: (gettext_noop("a indiqué que la solution ne convient pas"),
+               gettext_noop("avez indiqué que la solution ne convient pas")),
 }
 
 
+# The steps inside the vendor, as a client reads them: who did it and how (an expert, R&D,
+# their references) is the vendor's business; that it moved on is the client's.
+_CUSTOMER_STEPS = {
+    "escalate_to_expert": gettext_noop("a transmis la demande à un expert"),
+    "return_to_service_desk": gettext_noop("a repris la demande après l'avis de l'expert"),
+    "send_to_rnd": gettext_noop("a transmis la demande à notre équipe de développement"),
+    "fix_available": gettext_noop("a reçu une correction de notre équipe de développement"),
+}
 def _attachment_url(token: str) -> str:
     return _e(url_of("attachment", "token", token, marker="TOKEN"))
 
 
 def _said(text: str, **values: Any) -> str:
-    """A translated sentence with its values escaped in it."""
-    return _e(_(text)) % {key: _e(value) for key, value in values.items()}
+    """A sentence (translated by the caller, so that makemessages finds it) with its values
+    escaped in it."""
+    return _e(text) % {key: _e(value) for key, value in values.items()}
 
 
-def _what(e: Any) -> str:
+def _what(e: Any, you: bool, for_customer: bool = False) -> str:
+    """What the line says after its actor's name; ``you``: the reader is the actor;
+    ``for_customer``: a client reads it."""
     payload = e.payload or {}
     kind = e.kind
+    if for_customer and kind == K.STATUS_CHANGED and payload.get("transition") in (
+            _CUSTOMER_STEPS):
+        return _e(_(_CUSTOMER_STEPS[payload["transition"]]))
     if kind == K.CREATED:
-        text = (_said("a créé la demande pour le compte de %(name)s",
-                      name=payload["on_behalf_of"]) if payload.get("on_behalf_of")
-                else _e(_("a créé la demande")))
+        if payload.get("on_behalf_of"):
+            text = _said(_("avez créé la demande pour le compte de %(name)s") if you
+                         else _("a créé la demande pour le compte de %(name)s"),
+                         name=payload["on_behalf_of"])
+        else:
+            text = _e(_("avez créé la demande") if you else _("a créé la demande"))
         if payload.get("follows_up"):
-            text += " " + _said("(suite de %(key)s)", key=payload["follows_up"])
+            text += " " + _said(_("(suite de %(key)s)"), key=payload["follows_up"])
         return text
     if kind == K.STATUS_CHANGED:
         if payload.get("transition") == "customer_reply":
-            return _e(_("a répondu : la demande revient au Customer Service"))
-        return _said("a changé le statut (%(action)s)", action=transition_label(
-            payload.get("transition", ""), payload.get("label", "")))
+            return _e(_("avez répondu : la demande revient au Customer Service") if you
+                      else _("a répondu : la demande revient au Customer Service"))
+        return _said(_("avez changé le statut (%(action)s)") if you
+                     else _("a changé le statut (%(action)s)"), action=transition_label(
+                         payload.get("transition", ""), payload.get("label", "")))
     if kind in _PLAIN:
-        return _e(_(_PLAIN[kind]))
+        return _e(_(_PLAIN[kind][1 if you else 0]))
     if kind == K.FIELD_CHANGED:
-        return _said("a modifié « %(field)s »", field=capfirst(field_label(
-            payload.get("field", ""), payload.get("label", ""))))
+        return _said(_("avez modifié « %(field)s »") if you else _("a modifié « %(field)s »"),
+                     field=capfirst(field_label(payload.get("field", ""),
+                                                payload.get("label", ""))))
     if kind == K.ASSIGNED:
-        return _said("a attribué la demande à %(name)s", name=payload.get("new", ""))
+        return _said(_("avez attribué la demande à %(name)s") if you
+                     else _("a attribué la demande à %(name)s"), name=payload.get("new", ""))
     if kind == K.PARTICIPANT_ADDED:
-        return _said("a ajouté %(name)s aux participants", name=payload.get("user", ""))
+        return _said(_("avez ajouté %(name)s aux participants") if you
+                     else _("a ajouté %(name)s aux participants"), name=payload.get("user", ""))
     if kind == K.PARTICIPANT_REMOVED:
-        return _said("a retiré %(name)s des participants", name=payload.get("user", ""))
+        return _said(_("avez retiré %(name)s des participants") if you
+                     else _("a retiré %(name)s des participants"), name=payload.get("user", ""))
     clock = clock_label(payload.get("clock", ""))
     if kind == K.SLO_WARNING:
-        return _said("SLO bientôt dépassé (%(clock)s)", clock=clock)
+        return _said(_("SLO bientôt dépassé (%(clock)s)"), clock=clock)
     if kind == K.SLO_BREACHED:
-        return _said("SLO dépassé (%(clock)s)", clock=clock)
+        return _said(_("SLO dépassé (%(clock)s)"), clock=clock)
     if kind == K.SLO_BREACH_LIFTED:
-        return _said("SLO de nouveau dans les délais (%(clock)s) : le nouvel objectif n'est "
-                     "pas dépassé", clock=clock)
+        return _said(_("SLO de nouveau dans les délais (%(clock)s) : le nouvel objectif "
+                       "n'est pas dépassé"), clock=clock)
     return _e(e.get_kind_display())
 
 
@@ -107,7 +139,7 @@ def _body(entry: Any, texts: dict[str, str]) -> str:
     if e.kind == K.STATUS_CHANGED and e.from_status:
         resolution = ""
         if payload.get("resolution"):
-            said = _said("Résolution : %(resolution)s", resolution=payload["resolution"])
+            said = _said(_("Résolution : %(resolution)s"), resolution=payload["resolution"])
             resolution = f'<span class="ms-1">{said}</span>'
         parts.append(
             f'<p class="mb-2">{status_badge_html(e.from_status)} <span aria-hidden="true">→'
@@ -149,6 +181,7 @@ def _has_body(entry: Any) -> bool:
 @register.simple_tag
 def timeline_items(entries: list, viewer: Any) -> SafeString:
     texts = _texts(get_language())
+    for_customer = viewer is None or not is_back_office(viewer)
     lines = []
     for entry in entries:
         e = entry.event
@@ -156,13 +189,14 @@ def timeline_items(entries: list, viewer: Any) -> SafeString:
             variant = "internal" if e.comment.is_internal else "comment"
         else:
             variant = timeline_variant(e)
+        you = viewer is not None and e.actor_id is not None and e.actor_id == viewer.pk
         actor = _e(capfirst(person(e.actor, viewer))) if e.actor else "SPT Portal"
         created = timezone.localtime(e.created_at)
         body = f'<div class="timeline-body">{_body(entry, texts)}</div>' if _has_body(
             entry) else ""
         lines.append(
             f'<li class="timeline-item timeline-item-{variant}"><div class="timeline-meta">'
-            f"<strong>{actor}</strong> <span>{_what(e)}</span> "
+            f"<strong>{actor}</strong> <span>{_what(e, you, for_customer)}</span> "
             f'<time datetime="{created.isoformat()}">'
             f'{_e(local_text(created, "DATETIME_FORMAT", is_local=True))}</time></div>{body}</li>')
     return mark_safe("".join(lines))  # noqa: S308 - every value above is escaped

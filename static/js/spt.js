@@ -6,6 +6,8 @@
  * - data-submit-once on a <form>: disables its submit buttons after the first submit, so a
  *   double click does not post twice (the server stays the authority either way).
  * - htmx: a failed request shows a message instead of failing silently.
+ * - a link to a section holding a form (#repondre: the reply the Customer Service waits for)
+ *   puts the keyboard focus in its first text box, not only the scroll.
  */
 (function () {
   "use strict";
@@ -104,4 +106,19 @@
 
   document.addEventListener("htmx:responseError", showHtmxError);
   document.addEventListener("htmx:sendError", showHtmxError);
+
+  function focusLinkedForm() {
+    var target = window.location.hash === "#repondre" && document.getElementById("repondre");
+    var box = target && target.querySelector("textarea, input[type=text]");
+    if (box) {
+      box.focus();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusLinkedForm);
+  } else {
+    focusLinkedForm();
+  }
+  window.addEventListener("hashchange", focusLinkedForm);
 })();

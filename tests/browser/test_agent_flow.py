@@ -120,8 +120,10 @@ def test_the_whole_flow_across_roles(page: Page, live_server, client_user, front
     expect(page.locator("#historique")).to_contain_text("Le correctif 24.1.4 est-il installé")
     expect(page.locator("body")).not_to_contain_text("NOTE-INTERNE")
     expect(page.locator("body")).not_to_contain_text("Note interne")
+    expect(page.locator("#repondre blockquote")).to_have_text(
+        "Le correctif 24.1.4 est-il installé en production ?")
     page.get_by_label("Votre commentaire").fill("Oui, installé hier soir.")
-    page.get_by_role("button", name="Ajouter le commentaire").click()
+    page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.locator("#statut .badge-status")).to_have_text("En cours")
 
     # ServiceDesk proposes the resolution.

@@ -16,7 +16,7 @@ from requests_app import services
 from requests_app.models import Request
 from requests_app.workflow import RequestStatus as S
 from tests import factories
-from tests.browser.helpers import login
+from tests.browser.helpers import assert_no_axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,9 +105,15 @@ def test_client_journey(page: Page, live_server, client_user, colleague, outside
     expect(status_of(page)).to_have_text("En attente client")
     expect(page.get_by_role("heading", name="Le Customer Service attend votre réponse")
            ).to_be_visible()
-    expect(page.locator("#historique")).to_contain_text("Quel est le numéro du lot concerné ?")
-    page.get_by_label("Votre commentaire").fill("Le lot 2026-118.")
-    page.get_by_role("button", name="Ajouter le commentaire").click()
+    # The question itself, and the reply box under it; a link to it puts the focus there.
+    banner = page.locator("#repondre")
+    expect(banner.locator("blockquote")).to_have_text("Quel est le numéro du lot concerné ?")
+    page.goto(f"{live_server.url}/portal/requests/{r.key}/#repondre")
+    expect(banner.get_by_label("Votre commentaire")).to_be_focused()
+    assert_no_axe_violations(page, "client request page, awaiting the client's answer")
+    screenshot(page, "portal-awaiting-answer")
+    banner.get_by_label("Votre commentaire").fill("Le lot 2026-118.")
+    banner.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.get_by_role("status").first).to_contain_text("de nouveau traitée")
     expect(status_of(page)).to_have_text("En cours")
     assert fresh(r).status == S.IN_PROGRESS

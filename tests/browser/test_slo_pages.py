@@ -73,6 +73,16 @@ def test_client_sees_only_on_time_or_late(
     page.goto(f"{live_server.url}/portal/requests/{fresh.key}/")
     expect(page.locator(".slo-ok").first).to_have_text("Dans les délais")
     assert_no_axe_violations(page, "client request page, SLO status")
+    # Waiting for the client, or closed: the vendor is not working towards a deadline.
+    for quiet in (late_and_on_time["waiting"], late_and_on_time["closed"]):
+        page.goto(f"{live_server.url}/portal/requests/{quiet.key}/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(quiet.key)
+        expect(page.locator(".slo-badge")).to_have_count(0)
+    page.goto(f"{live_server.url}/portal/")
+    rows = page.locator("tbody tr")
+    expect(rows.filter(has_text=late.key).locator(".slo-late")).to_have_count(1)
+    expect(rows.filter(has_text=late_and_on_time["closed"].key).locator(".slo-badge")
+           ).to_have_count(0)
 
 
 @pytest.mark.usefixtures("late_and_on_time", "daily")

@@ -1,5 +1,6 @@
 """The history's lines (``{% timeline_items %}``): every kind of event reads as it should, in
-the reader's words ("Vous"), with its badges, links and sizes, every value escaped."""
+the reader's words and grammar ("Vous avez"), with its badges, links and sizes, every value
+escaped; a client reads the vendor's internal steps without names nor references."""
 
 from __future__ import annotations
 
@@ -55,28 +56,29 @@ def test_every_kind_of_line_in_the_customers_words(client, client_user, colleagu
     said = [re.sub(r" \d{1,2} \w+ \d{4} \d\d:\d\d", "", line)
             for line in lines(client, eventful)]
     for expected in (
-        "Vous a créé la demande",
-        "Vous a ajouté une pièce jointe a&lt;b&gt;.txt (4,9 Kio)",
+        "Vous avez créé la demande",
+        "Vous avez ajouté une pièce jointe a&lt;b&gt;.txt (4,9 Kio)",
         "a modifié « Version » (vide) → devient 24.1",
         "a changé le statut (Qualifier) Ouvert → vers Qualifié",
         f"a attribué la demande à {agent}",
-        f"Vous a ajouté {name} aux participants",
-        f"Vous a retiré {name} des participants",
-        "Vous a commenté Voir le journal Pièce jointe : log.txt (2 octets)",
+        f"Vous avez ajouté {name} aux participants",
+        f"Vous avez retiré {name} des participants",
+        "Vous avez commenté Voir le journal Pièce jointe : log.txt (2 octets)",
         "a modifié « Priorité » Moyenne → devient Haute",
-        "Vous a désactivé ses notifications pour cette demande",
-        "Vous a réactivé ses notifications pour cette demande",
+        "Vous avez désactivé vos notifications pour cette demande",
+        "Vous avez réactivé vos notifications pour cette demande",
         "a changé le statut (Proposer la résolution) En cours → vers En attente client "
         "Corrigé &amp; fini",
-        "Vous a indiqué que la solution ne convient pas Non",
-        "Vous a répondu : la demande revient au Customer Service",
-        "Vous a confirmé la résolution Merci",
+        "Vous avez indiqué que la solution ne convient pas Non",
+        "Vous avez répondu : la demande revient au Customer Service",
+        "Vous avez confirmé la résolution Merci",
         "SPT Portal SLO bientôt dépassé (Résolution)", "SPT Portal SLO dépassé (Résolution)",
         "SPT Portal SLO de nouveau dans les délais (Résolution) : le nouvel objectif "
         "n&#x27;est pas dépassé",
     ):
         assert expected in "\n".join(said), (expected, said)
     assert len(said) == 24  # every line but the internal note
+    assert not [line for line in said if line.startswith("Vous a ")]  # the reader's grammar
     assert not [line for line in said if "Note interne" in line or "Vu " in line]
 
 
@@ -89,3 +91,49 @@ def test_the_back_office_sees_the_internal_note_marked(client, servicedesk, even
     assert "Vu <i>ça</i>" not in html and "Vu &lt;i&gt;ça&lt;/i&gt;" in note
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d{1,2} \w+ \d{4} \d\d:\d\d',
                      note)
+
+
+def test_a_client_reads_the_internal_steps_without_names_nor_references(
+        client, client_user, servicedesk, expert, rnd, walk):
+    r = walk(S.AWAITING_TRIAGE)
+    r = services.request_return_to_service_desk(actor=expert, request=r, internal=False,
+                                                comment="Paramètre X à corriger.")
+    r = services.request_send_to_rnd(actor=servicedesk, request=r, rnd_reference="RD-4711")
+    services.request_fix_available(actor=rnd, request=r, internal=False,
+                                   comment="Correctif 24.1.3 livré.")
+    client.force_login(client_user)
+    html = client.get(f"/portal/requests/{r.key}/").content.decode()
+    said = "\n".join(re.sub(r" \d{1,2} \w+ \d{4} \d\d:\d\d", "", line)
+                     for line in lines(client, r))
+    agent = servicedesk.get_full_name()
+    for expected in (
+        f"{agent} a transmis la demande à un expert",
+        "Customer Service a repris la demande après l'avis de l'expert"
+        .replace("'", "&#x27;") + " En attente triage → vers En cours Paramètre X à corriger.",
+        f"{agent} a transmis la demande à notre équipe de développement",
+        "Customer Service a reçu une correction de notre équipe de développement",
+    ):
+        assert expected in said, (expected, said)
+    assert "Correctif 24.1.3 livré." in said
+    for internal in ("RD-4711", expert.get_full_name(), rnd.get_full_name(), "Escalader",
+                     "Transmettre au R&amp;D"):
+        assert internal not in html, internal
+    # The back office reads who did what, and the reference.
+    client.force_login(servicedesk)
+    agent_page = client.get(f"/agent/requests/{r.key}/").content.decode()
+    assert "RD-4711" in agent_page and expert.get_full_name() in agent_page
+    assert ("<strong>Vous</strong> <span>avez changé le statut (Transmettre au R&amp;D)"
+            in agent_page)
+
+
+@pytest.mark.parametrize(("language", "mine", "theirs"), [
+    ("de", "Sie haben kommentiert", "hat „Priorität“ geändert"),
+    ("en", "You commented", "changed “Priority”"),
+])
+def test_the_readers_grammar_in_german_and_english(client, client_user, eventful, settings,
+                                                   language, mine, theirs):
+    client.force_login(client_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    said = "\n".join(lines(client, eventful))
+    assert mine in said and theirs in said, said
+    assert "a commenté" not in said and "avez" not in said

@@ -791,3 +791,16 @@ def test_the_page_renders_its_forms_only_when_opened(client, people, walk):
     client.force_login(people["rnd"])  # R&D may not qualify
     assert client.get(f"/agent/requests/{r.key}/forms/qualify/",
                       HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_who_acts_now_reads_as_the_back_office_reads_it(client, people, walk):
+    """"Le client (vous)" is the client's wording; an agent reads "Le client"."""
+    r = walk(S.AWAITING_CUSTOMER)
+    client.force_login(people["servicedesk"])
+    html = client.get(reverse("agent:request", args=[r.key])).content.decode()
+    facts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Traitement attendu par : Le client" in facts
+    assert "(vous)" not in facts
+    client.force_login(r.reporter)
+    page = client.get(reverse("portal:request", args=[r.key])).content.decode()
+    assert "Le client (vous)" in page

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from requests_app import services
 from requests_app.models import EventKind, NotificationMute, Participant, Request
+from requests_app.selectors import portal
 from requests_app.workflow import ConfirmationState
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -464,7 +465,7 @@ def test_request_page_shows_the_ten_elements(logged_in, client_user, walk, servi
     ]:
         assert label in page, label
     # Newest first.
-    assert page.index("a commenté") < page.index("a créé la demande")
+    assert page.index("a commenté") < page.index("Vous avez créé la demande")
 
 
 def test_history_never_shows_internal_notes_or_internal_attachments(
@@ -617,7 +618,7 @@ def test_resolution_banner_then_deny_then_confirm(logged_in, walk, servicedesk):
     r.refresh_from_db()
     assert (r.status, r.confirmation_state) == (S.IN_PROGRESS, ConfirmationState.DENIED)
     page = text(logged_in.get(page_url(r)))
-    assert "a indiqué que la solution ne convient pas" in page
+    assert "Vous avez indiqué que la solution ne convient pas" in page
     assert page.count("Toujours l'erreur 4512.") == 1
 
     propose(servicedesk, r, "Deuxième essai.")
@@ -632,6 +633,14 @@ def test_resolution_banner_then_deny_then_confirm(logged_in, walk, servicedesk):
     assert "Le client (vous)" not in page
     assert "Nous attendons une réponse/traitement de votre part" not in page
     assert "Confirmer la résolution" not in page
+    # The status no longer reads as a wait for the client, on the page and in the list.
+    badge = ('<span class="badge-status badge-status-confirmed">Confirmée — clôture par le '
+             'Customer Service</span>')
+    html = logged_in.get(page_url(r)).content.decode()
+    assert html.count(badge) == 2  # under the title and in the status panel
+    listed = logged_in.get(url("home")).content.decode()
+    row = listed[listed.rindex("<tr>", 0, listed.index(f">{r.key}<")):]
+    assert badge in row[:row.index("</tr>")]
 
     # A second answer is refused with the reason.
     response = logged_in.post(url("request_confirm", key=r.key), {"confirm-body": ""})
@@ -757,10 +766,10 @@ def test_history_lines_for_people_and_mute_are_personal(
     services.participant_add(actor=client_user, request=r, user=colleague)
     services.notifications_mute_set(actor=colleague, request=r, muted=True)
     page = text(logged_in.get(page_url(r)))
-    assert f"a ajouté {colleague.get_full_name()} aux participants" in page
-    assert "a désactivé ses notifications" not in page
+    assert f"Vous avez ajouté {colleague.get_full_name()} aux participants" in page
+    assert "désactivé ses notifications" not in page
     client.force_login(colleague)
-    assert "a désactivé ses notifications" in text(client.get(page_url(r)))
+    assert "Vous avez désactivé vos notifications" in text(client.get(page_url(r)))
     assert r.events.filter(kind=EventKind.MUTED).exists()
 
 
@@ -835,7 +844,7 @@ def test_a_long_history_shows_its_latest_lines_then_the_older_ones_on_demand(
     body = older.content.decode()
     assert older.status_code == 200 and "<html" not in body  # the lines alone
     assert "Relance numéro 0<" in body and "Relance numéro 39" not in body
-    assert "a créé la demande" in body and "Afficher les plus anciennes" not in body
+    assert "avez créé la demande" in body and "Afficher les plus anciennes" not in body
     without_script = text(logged_in.get(more.group(1)))
     assert "Relance numéro 0" in without_script and "Revenir aux plus récentes" in without_script
 
@@ -845,3 +854,46 @@ def test_a_history_page_that_does_not_exist_is_a_404(logged_in, client_user, bef
     r = factories.make_request(client_user)
     response = logged_in.get(page_url(r), {"before": before})
     assert response.status_code == 404
+
+
+def banner_of(html: str) -> str:
+    start = html.index('id="repondre"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_awaiting_banner_quotes_the_question_with_the_reply_box_under_it(
+        logged_in, walk, servicedesk):
+    r = walk(S.AWAITING_CUSTOMER)  # asked "Quelle version exactement ?"
+    banner = banner_of(logged_in.get(page_url(r)).content.decode())
+    assert "Quelle version exactement ?" in banner
+    assert servicedesk.get_full_name() in banner
+    assert 'name="comment-body"' in banner and "Envoyer la réponse" in banner
+    html = logged_in.get(page_url(r)).content.decode()
+    assert html.count('name="comment-body"') == 1  # the one reply box, in the banner
+    assert 'id="commentaire"' not in html
+
+    # A later public comment of the back office is what the client answers now, even once
+    # beyond the history lines the page shows.
+    services.comment_add(actor=servicedesk, request=r, body="Et le numéro de *build* ?")
+    for index in range(portal.HISTORY_PAGE + 2):
+        services.comment_add(actor=servicedesk, request=r, body=f"Note {index}",
+                             is_internal=True)
+    banner = banner_of(logged_in.get(page_url(r)).content.decode())
+    assert "Et le numéro de <em>build</em> ?" in banner
+    assert "Quelle version" not in banner and "Note " not in banner
+
+    response = logged_in.post(url("request_comment", key=r.key), {"comment-body": "24.1.3"})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.status == S.IN_PROGRESS
+    assert 'id="repondre"' not in logged_in.get(page_url(r)).content.decode()
+
+
+def test_a_colleague_who_may_not_answer_reads_the_question_without_the_reply_box(
+        client, walk, colleague):
+    r = walk(S.AWAITING_CUSTOMER)  # shared with the organisation, as every request by default
+    client.force_login(colleague)
+    banner = banner_of(client.get(page_url(r)).content.decode())
+    assert "Quelle version exactement ?" in banner
+    assert 'name="comment-body"' not in banner
+    assert "Le demandeur ou un participant répond au Customer Service." in banner

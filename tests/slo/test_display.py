@@ -68,10 +68,28 @@ class TestTexts:
         assert view(state="paused", is_running=False).badge_class == "slo-paused"
         assert view(state="met", is_running=False).badge_class == "slo-met"
 
-    def test_customer_status(self) -> None:
-        assert customer_status([]) is None
-        assert customer_status([view(), view(state="met", is_running=False)]) == "on_time"
-        assert customer_status([view(), view(is_over=True, state="breached")]) == "late"
+    @pytest.mark.parametrize(("first", "resolution", "shown"), [
+        (None, None, None),  # no SLO
+        ("met", "met", None),  # closed on time: nothing to say any more
+        ("breached", "breached", None),  # closed late: nor then
+        ("met", "paused", None),  # waiting for the client
+        ("breached", "paused", None),  # waiting for the client, the first answer was late
+        ("running", "running", "on_time"),  # no answer yet, in time
+        ("running late", "running", "late"),  # no answer yet, and it is late
+        ("breached", "running", "on_time"),  # answered late once; the resolution is in time
+        ("met", "running late", "late"),  # the resolution is late
+    ], ids=lambda value: str(value))
+    def test_customer_status(self, first, resolution, shown) -> None:
+        def clock(kind: str, state: str | None) -> list[ClockView]:
+            if state is None:
+                return []
+            late = state.endswith("late") or state == "breached"
+            running = state.startswith("running")
+            return [view(kind=kind, state="breached" if late else state.split()[0],
+                         is_running=running, is_over=late)]
+
+        views = [*clock("first_response", first), *clock("resolution", resolution)]
+        assert customer_status(views) == shown
 
     def test_nearest_is_the_running_one_due_first_else_the_most_used_paused_else_the_verdict(
         self,
