@@ -37,7 +37,7 @@ STATUS_MEANING: dict[str, Promise] = {
     S.IN_PROGRESS: _("Nous travaillons à répondre à votre demande"),
     S.AWAITING_TRIAGE: _("La demande a été escaladée à un expert"),
     S.AWAITING_RND: _("Une correction doit être développée par le R&D"),
-    S.AWAITING_CUSTOMER: _("Nous attendons une réponse/traitement de votre part"),
+    S.AWAITING_CUSTOMER: _("Nous attendons votre réponse"),
     S.CLOSED: _("La demande a été traitée ou escaladée"),
 }
 
@@ -100,6 +100,8 @@ class Transition:
     fired_by: str = "agent"
     # Offered among the bulk actions of a queue.
     bulk: bool = True
+    # What the agent reads once it is done, of the request ``%(key)s``.
+    done: Promise | None = None
 
 
 def _confirmed(request: Any) -> bool:
@@ -132,44 +134,53 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     Transition(
         "qualify", _("Qualifier"), permissions.may_qualify, frozenset({R.FRONTDESK}),
         requires="qualification", bulk=False,  # each request read and confirmed by someone
+        done=_("%(key)s est qualifiée : le Daily la répartit."),
     ),
     Transition(
         "close_without_follow_up", _("Clore sans suite"), permissions.may_qualify,
         frozenset({R.FRONTDESK}), text_param="comment",
         text_required=_("Expliquez au client pourquoi la demande est close."),
+        done=_("%(key)s est close sans suite."),
     ),
     Transition(
         "start", _("Prendre en charge / assigner"), permissions.may_start,
         frozenset({R.DAILY, R.SERVICEDESK}), requires="assignee",
+        done=_("%(key)s est prise en charge."),
     ),
     Transition(
         "escalate_to_expert", _("Escalader à un expert"), permissions.may_escalate_to_expert,
         frozenset({R.SERVICEDESK}), text_param="note",
         text_required=_("Une note interne pour l'expert est obligatoire."),
+        done=_("%(key)s est transmise à un expert."),
     ),
     Transition(
         "return_to_service_desk", _("Retour au ServiceDesk"),
         permissions.may_return_from_triage, frozenset({R.EXPERT}), text_param="comment",
         text_required=_("Un commentaire pour le ServiceDesk est obligatoire."),
+        done=_("%(key)s est rendue au ServiceDesk."),
     ),
     Transition(
         "send_to_rnd", _("Transmettre au R&D"), permissions.may_send_to_rnd,
         frozenset({R.SERVICEDESK, R.EXPERT}), requires="rnd_reference", text_param="comment",
+        done=_("%(key)s est transmise au R&D."),
     ),
     Transition(
         "fix_available", _("Correction disponible"), permissions.may_deliver_fix,
         frozenset({R.RND}), text_param="comment",
         text_required=_("Décrivez la correction livrée."),
+        done=_("%(key)s revient au ServiceDesk avec la correction."),
     ),
     Transition(
         "ask_customer", _("Demander des informations"), permissions.may_ask_customer,
         frozenset({R.SERVICEDESK}), text_param="question",
         text_required=_("Posez votre question au client."),
+        done=_("Votre question est envoyée : %(key)s attend la réponse du client."),
     ),
     Transition(
         "propose_resolution", _("Proposer la résolution"), permissions.may_ask_customer,
         frozenset({R.SERVICEDESK}), text_param="resolution",
         text_required=_("Décrivez la résolution proposée au client."),
+        done=_("La résolution est proposée : %(key)s attend la confirmation du client."),
     ),
     Transition(
         "customer_reply", _("Répondre"), permissions.may_answer_as_customer,
@@ -178,16 +189,19 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     Transition(
         "close", _("Clore"), permissions.is_assignee, text_param="comment",
         conditions=(_confirmed,), unmet=_not_confirmed_yet,
+        done=_("%(key)s est close."),
     ),
     Transition(
         "close_without_answer", _("Clore sans réponse"), permissions.is_assignee,
         text_param="comment", text_required=_("Un commentaire au client est obligatoire."),
         conditions=(_customer_silent_long_enough,), unmet=_customer_still_has_time,
+        done=_("%(key)s est close sans réponse du client."),
     ),
     Transition(
         "close_escalated", _("Clore — escaladée"), permissions.may_close_escalated,
         frozenset({R.SERVICEDESK}), text_param="reason",
         text_required=_("Indiquez pourquoi la demande est traitée hors niveau 1."),
+        done=_("%(key)s est close, escaladée hors niveau 1."),
     ),
     Transition(
         "withdraw", _("Retirer ma demande"), permissions.is_reporter, text_param="reason",

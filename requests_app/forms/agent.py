@@ -363,7 +363,7 @@ class QueueFilterForm(forms.Form):
         self.default_sort = default_sort
         people = [(str(person.pk), person.name) for person in back_office_colleagues()]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
-            ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Personne (non assignée)")),
+            ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Non assignée")),
             *people,
         ]
         for name, field in self.fields.items():

@@ -33,7 +33,7 @@ def _texts(language: str | None) -> dict[str, str]:
     """The row's fixed words in a language, translated once: fifty rows asked the catalogue
     for each of them every time. The catalogues do not change while the process runs."""
     return {
-        "nobody": _e(_("Personne")), "no_slo": _e(_("Sans SLO")),
+        "nobody": _e(_("Non assignée")), "no_slo": _e(_("Sans SLO")),
         "confirmed": _e(_("Confirmée")), "tick": _("Cocher %(key)s"),
         "kind": _("%(label)s :"), "paused": _("En pause, %(remaining)s"),
         **{f"status-{code}": str(label) for code, label in RequestStatus.choices},

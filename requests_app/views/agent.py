@@ -413,6 +413,9 @@ class TransitionView(AgentActionView):
         services.TRANSITION_SERVICES[self.name](
             actor=self.request.user, request=request_obj, **form.service_kwargs()
         )
+        done = TRANSITIONS[self.name].done
+        if done is not None:
+            return str(done) % {"key": request_obj.key}
         return _("« %(action)s » : fait pour %(key)s.") % {
             "action": action_label(self.name), "key": request_obj.key}
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from requests_app.models import EventKind, Request
+from requests_app.workflow import TRANSITIONS
 from requests_app.workflow import RequestStatus as S
 from slo.calendar import calendar_cache_clear
 from tests import factories
@@ -53,7 +54,9 @@ def fire(page: Page, name: str, label: str, fill: dict[str, str] | None = None,
     for field, option in (select or {}).items():
         action.locator(f"#id_{name}-{field}").select_option(label=option)
     action.get_by_role("button", name=label, exact=True).click()
-    expect(page.locator(".alert-success")).to_contain_text(f"« {label} » : fait pour")
+    key = page.locator(".agent-request-key .spt-ref").inner_text()
+    expect(page.locator(".alert-success")).to_contain_text(
+        str(TRANSITIONS[name].done) % {"key": key})
 
 
 def buttons(page: Page) -> list[str]:

@@ -12,11 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from requests_app import permissions, selectors, services
 from requests_app.models import EventKind, OutboundMessage, Request, RequestEvent
 from requests_app.selectors import queues
-from requests_app.workflow import AGENT_TRANSITIONS
+from requests_app.workflow import AGENT_TRANSITIONS, TRANSITIONS
 from requests_app.workflow import RequestStatus as S
 from tests import factories
 
@@ -243,6 +244,9 @@ ALLOWED_CASES = sorted({
 })
 
 
+AGENT_TRANSITION_DONE = {name: TRANSITIONS[name].done for name in AGENT_TRANSITIONS}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("status", "role", "name"), ALLOWED_CASES,
                          ids=[f"{s}-{r}-{n}" for s, r, n in ALLOWED_CASES])
@@ -257,8 +261,10 @@ def test_each_allowed_transition_through_its_form(status, role, name, client, pe
     assert fresh.status == TARGET[name]
     event = RequestEvent.objects.filter(request=r, kind=EventKind.STATUS_CHANGED).first()
     assert event.payload["transition"] == name and event.actor == people[role]
-    page = client.get(response["Location"])
-    assert "fait pour" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    # What was done, in words, not the action's name echoed back.
+    done = str(AGENT_TRANSITION_DONE[name]) % {"key": r.key}
+    assert escape(done) in page and "fait pour" not in page
 
 
 @pytest.mark.django_db

@@ -180,7 +180,7 @@ def test_list_counts_per_status_follow_the_other_filters(logged_in, client_user,
         re.findall(r'class="btn btn-sm[^"]*"[^>]*>\s*([^<]+?) <span class="badge[^"]*">(\d+)',
                    response.content.decode())
     )
-    assert counts["Toutes"] == 4 and counts["Ouvertes"] == 3
+    assert counts["Toutes"] == 4 and counts["Toutes les ouvertes"] == 3
     assert counts["Ouvert"] == 2 and counts["En cours"] == 1 and counts["Fermé"] == 1
     response = logged_in.get(url("home") + "?q=alpha&status=open")
     counts = dict(re.findall(r'>\s*([^<]+?) <span class="badge[^"]*">(\d+)',
@@ -331,8 +331,8 @@ def test_support_form_shows_each_priority_with_its_meaning_and_shares_by_default
     page = text(response)
     for name, meaning in [
         ("Bloquante", "Processus vital pour l'entreprise bloqué et non contournable"),
-        ("Haute", "Processus vital bloqué, risque de perte de chiffre d'affaire"),
-        ("Moyenne", "Contournable difficilement et coûteux"),
+        ("Haute", "Processus vital bloqué, risque de perte de chiffre d'affaires dans l'immédiat"),
+        ("Moyenne", "Difficilement contournable et coûteux"),
         ("Basse", "Facilement contournable ou confort"),
     ]:
         assert f"{name} {meaning}" in page
@@ -631,7 +631,7 @@ def test_resolution_banner_then_deny_then_confirm(logged_in, walk, servicedesk):
     assert "La clôture de la demande est entre les mains du Customer Service" in page
     assert "Customer Service (clôture de la demande)" in page
     assert "Le client (vous)" not in page
-    assert "Nous attendons une réponse/traitement de votre part" not in page
+    assert "Nous attendons votre réponse" not in page
     assert "Confirmer la résolution" not in page
     # The status no longer reads as a wait for the client, on the page and in the list.
     badge = ('<span class="badge-status badge-status-confirmed">Confirmée — clôture par le '
