@@ -31,6 +31,11 @@ class ProfileInline(admin.StackedInline):
     fk_name = "user"
 
 
+# The portal's name, not Django's, in every admin page's title and header.
+admin.site.site_header = gettext_lazy("SPT Portal — Administration")
+admin.site.site_title = gettext_lazy("SPT Portal — Administration")
+admin.site.index_title = gettext_lazy("Administration du portail")
+
 admin.site.unregister(User)
 
 
