@@ -215,7 +215,8 @@ class RequestCreateForm(forms.Form):
                     "demande. Décochez pour la garder entre vous et le Customer Service."),
     )
 
-    def __init__(self, *args: Any, request_type: RequestType, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, request_type: RequestType, follows_up: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request_type = request_type
         own = TYPE_FIELDS.get(request_type.code, ())
@@ -223,8 +224,28 @@ class RequestCreateForm(forms.Form):
             if name not in own:
                 del self.fields[name]
         if not self.is_bound:
+            if follows_up is not None:
+                self._start_from(follows_up)
             self.initial.setdefault("priority", next(
                 (p for p in reference_rows(Priority) if p.code == "medium"), None))
+
+    def _start_from(self, original: Any) -> None:
+        """A follow-up starts from the closed request it follows: "Suite de SPT-n : …", its
+        priority and, where this type asks for them, its module, version and environment (the
+        qualified ones) and the other fields of its type."""
+        title = _("Suite de %(key)s : %(title)s") % {"key": original.key, "title": original.title}
+        max_length = cast(forms.CharField, self.fields["title"]).max_length or len(title)
+        self.initial["title"] = title[:max_length]
+        self.initial["priority"] = original.priority
+        module = original.module
+        known = {
+            "module": module if module is not None and module.is_active else None,
+            "version": original.version, "environment": original.environment,
+            **(original.details or {}),
+        }
+        for name in ALL_TYPE_FIELDS:
+            if name in self.fields and known.get(name) not in (None, ""):
+                self.initial[name] = known[name]
 
     def service_kwargs(self) -> dict[str, Any]:
         """The cleaned data as ``services.request_create`` takes it."""

@@ -161,7 +161,7 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
             raise _not_found(error) from error
         except SptError as error:
             return _refusal(request, error)
-        form = portal_forms.RequestCreateForm(request_type=request_type)
+        form = portal_forms.RequestCreateForm(request_type=request_type, follows_up=follows_up)
         return self._render(form, follows_up)
 
     def post(self, request: AuthenticatedHttpRequest, type_code: str) -> HttpResponse:

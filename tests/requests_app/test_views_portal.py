@@ -897,3 +897,20 @@ def test_a_colleague_who_may_not_answer_reads_the_question_without_the_reply_box
     assert "Quelle version exactement ?" in banner
     assert 'name="comment-body"' not in banner
     assert "Le demandeur ou un participant répond au Customer Service." in banner
+
+
+def test_a_follow_up_starts_from_the_closed_request(logged_in, client_user, walk, servicedesk):
+    r = walk(S.IN_PROGRESS, priority_code="high")  # qualified: Finance, 24.1, Production
+    services.request_close_escalated(actor=servicedesk, request=r, reason="Traité hors SPT.")
+    closed = Request.objects.get(pk=r.pk)
+    form_url = url("request_create", type_code="support") + f"?follows_up={closed.key}"
+    html = logged_in.get(form_url).content.decode()
+    assert re.search(r'<input type="text" name="title" value="Suite de '
+                     + re.escape(f"{closed.key} : {closed.title}") + '"', html)
+    assert re.search(rf'name="priority" value="{closed.priority_id}"[^>]*checked', html)
+    assert f'<option value="{closed.module_id}" selected>Finance</option>' in html
+    assert re.search(r'<input type="text" name="version" value="24.1"', html)
+    assert re.search(r'name="environment" value="production"[^>]*checked', html)
+    # Without a request to follow, the form starts empty (Moyenne).
+    empty = logged_in.get(url("request_create", type_code="support")).content.decode()
+    assert 'name="title" value=' not in empty and "Suite de" not in empty
