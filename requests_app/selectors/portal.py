@@ -297,6 +297,14 @@ class TimelineEntry:
     attachments: list[Attachment] = field(default_factory=list)
 
 
+def _awaits_an_answer(request: Request) -> bool:
+    """Waiting for the client's answer to a question (not to a proposed resolution, nor
+    once they confirmed one)."""
+    return (request.status == RequestStatus.AWAITING_CUSTOMER
+            and request.confirmation_state not in (ConfirmationState.REQUESTED,
+                                                   ConfirmationState.CONFIRMED))
+
+
 @dataclass
 class RequestPage:
     request: Request
@@ -332,10 +340,7 @@ class RequestPage:
     def reply_awaited(self) -> bool:
         """The vendor waits for this reader's answer to a question (not to a resolution):
         the page puts the question and the reply box first."""
-        r = self.request
-        return (self.may_answer and r.status == RequestStatus.AWAITING_CUSTOMER
-                and r.confirmation_state not in (ConfirmationState.REQUESTED,
-                                                 ConfirmationState.CONFIRMED))
+        return self.may_answer and _awaits_an_answer(self.request)
 
     @property
     def confirmation_received(self) -> bool:
@@ -440,11 +445,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         pending = (request_timeline(user, request)
                    .filter(kind=EventKind.CONFIRMATION_REQUESTED, comment__isnull=False)
                    .first())
-    question = None
-    if (request.status == RequestStatus.AWAITING_CUSTOMER
-            and request.confirmation_state not in (ConfirmationState.REQUESTED,
-                                                   ConfirmationState.CONFIRMED)):
-        question = awaited_question(user, request, window)
+    question = awaited_question(user, request, window) if _awaits_an_answer(request) else None
     clocks: list = []
     if request.request_type.subject_to_slo:
         clocks = slo_display.clock_views_for([request.pk], at=at).get(request.pk, [])

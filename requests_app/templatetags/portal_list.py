@@ -63,7 +63,7 @@ def portal_row(context: Any, request: Any, clocks: list) -> SafeString:
         f'<span class="d-md-none">{type_name} · </span>'
         f'<span class="d-lg-none">{texts["priority"]} {priority}</span>{by}'
         f'<span class="d-md-none"> · {texts["updated"]} {_e(updated)}</span></span></td>'
-        f"<td>{customer_status_badge_html(request.status, request.confirmation_state)}{slo}</td>"
+        f"<td>{customer_status_badge_html(request)}{slo}</td>"
         f'<td class="d-none d-md-table-cell">{type_name}</td>'
         f'<td class="d-none d-lg-table-cell">{priority}</td>'
         f'<td class="d-none d-md-table-cell text-nowrap">'

@@ -155,22 +155,20 @@ def status_badge_html(code: str, label: Any = None) -> str:
             f"{escape(str(text or code))}</span>")
 
 
-def customer_status_badge_html(code: str, confirmation_state: str) -> str:
+def customer_status_badge_html(request: Any) -> str:
     """The status as the client reads it: once they confirmed the resolution, what is left
     is Customer Service's closing, not a wait for them (the status is still En attente
     client)."""
-    if (code == RequestStatus.AWAITING_CUSTOMER
-            and confirmation_state == ConfirmationState.CONFIRMED):
+    if confirmed_awaiting_closure(request):
         label = _("Confirmée — clôture par le Customer Service")
         return f'<span class="badge-status badge-status-confirmed">{escape(label)}</span>'
-    return status_badge_html(code)
+    return status_badge_html(_status_code(request))
 
 
 @register.simple_tag
 def customer_status_badge(request: Any) -> SafeString:
     """``{% customer_status_badge request %}``: the portal's status badge."""
-    return mark_safe(customer_status_badge_html(  # noqa: S308 - escaped
-        _status_code(request), getattr(request, "confirmation_state", "")))
+    return mark_safe(customer_status_badge_html(request))  # noqa: S308 - escaped
 
 
 @register.simple_tag
