@@ -27,6 +27,7 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 
 # Web, Celery worker and beat together at http://127.0.0.1:$(PORT); Ctrl-C stops all of it.
+# E-mails link to PORTAL_BASE_URL, http://127.0.0.1:$(PORT) unless set (scripts/run_all.py).
 run: demo
 	PORT=$(PORT) $(BIN)/python scripts/run_all.py
 

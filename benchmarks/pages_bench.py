@@ -187,6 +187,14 @@ def bench_pages(runs: int) -> list[Figure]:
         (as_agent, "agent request page, 3 comments", f"/agent/requests/{three.key}/"),
         (as_agent, "agent request page, 300 comments", f"/agent/requests/{big.key}/"),
         (as_customer, "customer list /portal/", "/portal/"),
+        # Searches (accents aside, best found first): a word of a tenth of the titles, the
+        # beginning of one being typed, and in the back office's "Toutes les demandes" a word
+        # found in comments only (a twelfth of the requests) and two words, one rare.
+        (as_customer, "customer list, search 'inventaire'", "/portal/?q=inventaire"),
+        (as_customer, "customer list, typing 'clôt'", "/portal/?q=cl%C3%B4t"),
+        (as_agent, "agent search 'inventaire'", "/agent/queues/toutes/?q=inventaire"),
+        (as_agent, "agent search, in comments 'lettrage'", "/agent/queues/toutes/?q=lettrage"),
+        (as_agent, "agent search 'erreur 4821'", "/agent/queues/toutes/?q=erreur+4821"),
         (as_customer, "customer request page", f"/portal/requests/{mine.key}/"),
         (as_customer, "new request form", "/portal/requests/new/support/"),
         (as_daily, "SLO report", "/agent/reports/slo/"),

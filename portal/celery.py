@@ -28,4 +28,8 @@ app.conf.beat_schedule = {
     # (requests_app/tasks.py), so recovery does not wait for beat.
     "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab(),
                      "options": {"expires": 55}},
+    # Hourly at :17: the files kept for forms sent back with an error and never sent again,
+    # once older than PENDING_UPLOAD_MAX_AGE_HOURS.
+    "pending-uploads-purge": {"task": "requests_app.tasks.purge_pending_uploads_task",
+                              "schedule": crontab(minute=17), "options": {"expires": 3000}},
 }

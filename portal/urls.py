@@ -16,8 +16,12 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset.PasswordResetView.as_view(),
          name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language switch, at Django's address, keeping the choice on the profile.
+    path("i18n/setlang/", accounts.LanguageSwitchView.as_view(), name="set_language"),
+    path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
     path("attachments/<str:token>/", common.attachment_download, name="attachment"),
+    path("attachments/<str:token>/preview/", common.attachment_preview,
+         name="attachment_preview"),
     path("portal/", include("requests_app.urls.portal")),
     path("agent/reports/", include("requests_app.urls.reports")),
     path("agent/", include("requests_app.urls.agent")),

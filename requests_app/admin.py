@@ -1,10 +1,14 @@
-"""Configuration in the Django admin. Requests are read-only here: every change goes through
-the services, so the status and the history stay right."""
+"""Configuration in the Django admin. Reference data is edited per language (French, German,
+English; French where a translation is missing). Requests are read-only here: every change
+goes through the services, so the status and the history stay right."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.utils.translation import gettext_lazy, ngettext
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from portal.admin_input import AdminInputMixin
 from requests_app import outbox
@@ -59,23 +63,23 @@ class OrganisationAdmin(AdminInputMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(AdminInputMixin, admin.ModelAdmin):
+class CategoryAdmin(AdminInputMixin, TranslationAdmin):
     list_display = ("name", "position")
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(AdminInputMixin, admin.ModelAdmin):
+class RequestTypeAdmin(AdminInputMixin, TranslationAdmin):
     list_display = ("name", "category", "subject_to_slo", "client_can_open", "is_active")
     list_filter = ("category", "subject_to_slo", "client_can_open")
 
 
 @admin.register(Priority)
-class PriorityAdmin(AdminInputMixin, admin.ModelAdmin):
+class PriorityAdmin(AdminInputMixin, TranslationAdmin):
     list_display = ("name", "rank", "signification")
 
 
 @admin.register(ErpModule)
-class ErpModuleAdmin(AdminInputMixin, admin.ModelAdmin):
+class ErpModuleAdmin(AdminInputMixin, TranslationAdmin):
     list_display = ("name", "code", "is_active")
 
 
@@ -112,18 +116,20 @@ class RequestEventAdmin(ReadOnlyAdmin):
 class OutboundMessageAdmin(ReadOnlyAdmin):
     """What was sent to whom, and why a send failed; rows are written and sent by the outbox
     only. "Re-send" puts rows back in the queue (a failed one after a fixed mail server, or a
-    sent one a person says they never got)."""
+    sent one a person says they never got). A row "Regroupé" went out inside the e-mail it
+    names (news close together, ``outbox``): re-send that one."""
 
     list_display = ("created_at", "request", "kind", "to_address", "language", "state",
-                    "attempts", "short_error", "next_attempt_at", "sent_at")
+                    "sent_with", "attempts", "short_error", "next_attempt_at", "sent_at")
     list_filter = ("state", "kind", "language")
     list_select_related = ("request",)
     search_fields = ("to_address", "subject", "request__number")
     date_hierarchy = "created_at"
     readonly_fields = ("request", "event", "recipient", "to_address", "language", "kind",
-                       "subject", "state", "attempts", "last_error", "next_attempt_at",
-                       "sent_at", "created_at", "body_text", "body_html")
-    raw_id_fields = ("request", "event", "recipient")
+                       "subject", "state", "merged_into", "merged_rows", "attempts",
+                       "last_error", "next_attempt_at", "sent_at", "created_at", "body_text",
+                       "body_html")
+    raw_id_fields = ("request", "event", "recipient", "merged_into")
     actions = ["resend"]
 
     def has_view_permission(self, request, obj=None):
@@ -139,6 +145,25 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("dernière erreur"))
     def short_error(self, message: OutboundMessage) -> str:
         return message.last_error[:80]
+
+    @admin.display(description=gettext_lazy("envoyé avec"))
+    def sent_with(self, message: OutboundMessage) -> str:
+        if message.merged_into_id is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:requests_app_outboundmessage_change", args=[message.merged_into_id]),
+            gettext("dans l’e-mail n° %(id)s") % {"id": message.merged_into_id},
+        )
+
+    @admin.display(description=gettext_lazy("regroupe aussi"))
+    def merged_rows(self, message: OutboundMessage) -> str:
+        rows = list(message.merged.order_by("created_at", "pk").values_list("pk", "kind"))
+        if not rows:
+            return "—"
+        return format_html_join(", ", '<a href="{}">n° {} ({})</a>', (
+            (reverse("admin:requests_app_outboundmessage_change", args=[pk]), pk,
+             NotificationKind(kind).label) for pk, kind in rows))
 
     @admin.action(description=gettext_lazy("Renvoyer les e-mails sélectionnés"))
     def resend(self, request, queryset) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from requests_app import notifications
 from requests_app.models import Attachment, Comment, EventKind, Request, RequestEvent
 from requests_app.people import person_name
+from requests_app.selectors.reference import detail_text
 from requests_app.workflow import action_label
 
 
@@ -90,10 +91,16 @@ def commented(
 
 def field_changed(
     *, request: Request, actor: User, at: datetime, field: str, label: str,
-    old: str, new: str,
+    old_value: Any, new_value: Any,
 ) -> RequestEvent:
-    return _write(request=request, actor=actor, kind=EventKind.FIELD_CHANGED, at=at,
-                  payload={"field": field, "label": label, "old": old, "new": new})
+    """A detail changed. The stored values (a reference row's key, an environment's code)
+    let the history name them in each reader's language; the texts, in the actor's, stay
+    for a row deleted since."""
+    return _write(request=request, actor=actor, kind=EventKind.FIELD_CHANGED, at=at, payload={
+        "field": field, "label": label,
+        "old": detail_text(field, old_value), "new": detail_text(field, new_value),
+        "old_value": old_value, "new_value": new_value,
+    })
 
 
 def assigned(

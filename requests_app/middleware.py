@@ -16,25 +16,46 @@ from requests_app.models import Organisation
 from requests_app.selectors.reference import reference_row
 
 
+def _profile_language(user: Any) -> str:
+    if user is None or not user.is_authenticated:
+        return ""
+    profile = getattr(user, "profile", None)
+    language = profile.language if profile is not None else ""
+    return language if language in {code for code, _name in settings.LANGUAGES} else ""
+
+
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """The language cookie, as Django's own switch sets it: the sign-in page and the pages of
+    a visitor speak the language the person last chose."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class UserLanguageMiddleware:
-    """Speak the signed-in person's preferred language unless they picked one with the
-    switch."""
+    """A signed-in person's language is their profile's (the switch saves it there): it wins
+    over the cookie and the browser's, from the first page after the sign-in on. The cookie
+    follows the profile, so that the sign-in page speaks it after a sign-out too. Visitors
+    keep Django's choice (cookie, then the browser's languages)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
-        ):
-            profile = getattr(user, "profile", None)
-            if profile is not None and profile.language:
-                translation.activate(profile.language)
-                request.LANGUAGE_CODE = profile.language
-        return self.get_response(request)
+        language = _profile_language(getattr(request, "user", None))
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # Read again after the view: a sign-in or a saved profile changes it.
+        language = _profile_language(getattr(request, "user", None))
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language \
+                and not response.cookies.get(settings.LANGUAGE_COOKIE_NAME):
+            language_cookie_set(response, language)
+        return response
 
 
 PRIVATE_CACHE_CONTROL = "private, no-store"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.related_lookups import RelatedExact
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,9 @@ class Profile(models.Model):
     language = models.CharField(
         _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FR
     )
+    # The kinds of e-mail (``NotificationKind`` values) this person turned off on "Mon profil";
+    # the rule of which may be turned off lives in ``requests_app.preferences``.
+    email_kinds_off = models.JSONField(_("e-mails désactivés"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("profil")
@@ -157,6 +161,15 @@ def stored_html(html: str, text: str) -> SafeString:
     return render_markdown(text)
 
 
+# The request's columns that only searches read (``Request.search_document``).
+SEARCH_FIELDS = ("search_document", "search_internal")
+
+
+class RequestManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().defer(*SEARCH_FIELDS)
+
+
 class Request(RequestWorkflow):
     """A level-1 support request, known to people as ``SPT-<n>``."""
 
@@ -236,6 +249,16 @@ class Request(RequestWorkflow):
     # filter by them without reading the clocks.
     slo_due_at = models.DateTimeField(_("échéance SLO la plus proche"), null=True, blank=True)
     slo_warn_at = models.DateTimeField(_("alerte SLO la plus proche"), null=True, blank=True)
+    # What a search finds the request by (``requests_app.search``), normalised, written by the
+    # services in the transaction that changes it: the title, description and public
+    # comments; apart, for the back office only, the internal notes and the R&D reference.
+    # PostgreSQL keeps a full-text vector of each (generated columns with GIN indexes,
+    # migration 0012, which the model does not map). Never loaded with the request
+    # (``RequestManager``): a page does not carry them, and a save cannot overwrite them.
+    search_document = models.TextField(editable=False, blank=True, default="")
+    search_internal = models.TextField(editable=False, blank=True, default="")
+
+    objects = RequestManager()
 
     class Meta:
         ordering = ["-number"]
@@ -288,6 +311,22 @@ class Request(RequestWorkflow):
     def save(self, *args: Any, **kwargs: Any) -> None:
         _save_rendered(self, "description", "description_html", kwargs)
         super().save(*args, **kwargs)
+
+
+class _OrganisationExact(RelatedExact):
+    """``organisation_id = n`` with ``n`` typed as the column (bigint) on PostgreSQL: the GIN
+    index over (organisation_id, search_vector) of migration 0012 then serves a client's
+    search among what their organisation shares (btree_gin compares a bigint with a bigint
+    only; an untyped number is an integer). The same rows, the same comparison."""
+
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        sql, params = super().process_rhs(compiler, connection)
+        if connection.vendor == "postgresql" and self.rhs_is_direct_value():
+            sql = f"{sql}::bigint"
+        return sql, params
+
+
+Request._meta.get_field("organisation").register_lookup(_OrganisationExact)
 
 
 class Participant(models.Model):
@@ -379,6 +418,33 @@ class Attachment(models.Model):
         return self.original_name
 
 
+def pending_upload_path(instance: PendingUpload, filename: str) -> str:
+    return f"pending/{timezone.now():%Y%m%d}/{instance.token}"
+
+
+class PendingUpload(models.Model):
+    """A file chosen in a form that was sent back with an error: kept for its uploader, who
+    finds it listed when the form comes back, until the form succeeds (it becomes an
+    ``Attachment``) or the periodic purge removes it."""
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(upload_to=pending_upload_path, max_length=300)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    size = models.PositiveIntegerField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("fichier en attente")
+        verbose_name_plural = _("fichiers en attente")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("Demande créée")
     STATUS_CHANGED = "status_changed", _("Statut modifié")
@@ -463,6 +529,9 @@ class OutboundMessage(models.Model):
         SENDING = "sending", _("Envoi en cours")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Échec définitif")
+        # Went out inside another row's e-mail (``merged_into``): news of one request for one
+        # person within a few moments make one e-mail (``outbox``).
+        MERGED = "merged", _("Regroupé")
 
     # Empty for an e-mail about an account (password reset), set for every other kind.
     request = models.ForeignKey(
@@ -492,6 +561,10 @@ class OutboundMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="merged",
+        verbose_name=_("envoyé avec"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -505,6 +578,12 @@ class OutboundMessage(models.Model):
                 condition=models.Q(kind="password_reset")
                 | models.Q(request__isnull=False, event__isnull=False),
                 name="outbox_request_unless_account",
+            ),
+            # A merged row names the e-mail it went out in, and only a merged row does.
+            models.CheckConstraint(
+                condition=models.Q(state="merged", merged_into__isnull=False)
+                | (~models.Q(state="merged") & models.Q(merged_into__isnull=True)),
+                name="outbox_merged_into_one",
             ),
         ]
         indexes = [

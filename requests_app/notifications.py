@@ -2,47 +2,72 @@
 
 ``notify`` is called by the services right after they record an event. It decides the
 recipients, renders each e-mail in the recipient's language and writes the rows; the send
-tasks are published only after commit (``outbox.publish_on_commit``).
+tasks are published only after commit (``outbox.publish_on_commit``). News of one request for
+one person within ``NOTIFICATION_GROUP_SECONDS`` of each other leave as one e-mail
+(``outbox``; ``email_combined`` renders it); the receipt and the confirmation request leave at
+once.
 
-| Event                               | E-mail               | To                              |
-|-------------------------------------|----------------------|---------------------------------|
-| created                             | request_received     | reporter, participants, FrontDesk |
-| status_changed (not to Fermé)       | status_changed       | reporter, participants          |
-| status_changed to Fermé             | closed               | reporter, participants          |
-| commented by the back office        | agent_comment        | reporter, participants          |
-| commented by a client               | client_comment       | assignee                        |
-| confirmation_requested              | confirmation_request | reporter (even muted), participants |
-| confirmed / denied                  | confirmed / denied   | assignee                        |
-| slo_warning / slo_breached          | slo_warning / …      | assignee, Daily                 |
+| Event                                  | E-mail                 | To                        |
+|----------------------------------------|------------------------|---------------------------|
+| created                                | request_received       | reporter (the receipt,    |
+|                                        |                        | even as its author),      |
+|                                        |                        | participants, FrontDesk   |
+| status_changed, a client action (1)    | status_changed         | reporter, participants    |
+| status_changed to Fermé, idem          | closed                 | reporter, participants    |
+| status_changed, another action (2)     | agent_comment if it    | reporter, participants    |
+|                                        | has a public comment   |                           |
+| status_changed, Proposer la résolution | — (see below)          |                           |
+| commented by the back office           | agent_comment          | reporter, participants    |
+| commented by a client                  | client_comment         | assignee                  |
+| confirmation_requested                 | confirmation_request   | reporter (even muted),    |
+|                                        |                        | participants              |
+| confirmed / denied                     | confirmed / denied     | assignee                  |
+| slo_warning / slo_breached             | slo_warning / …        | assignee, Daily           |
+
+(1) ``TRANSITIONS_CLIENTS_HEAR_OF``: Prendre en charge, Demander des informations, the
+client's answer, and every closing action. (2) Qualifier, Escalader à un expert, Retour au
+ServiceDesk, Transmettre au R&D, Correction disponible.
+
+So a client hears that their request was received, taken in charge (En cours), answered (a
+public comment), waits for their answer (En attente client, with the question), has a
+resolution to confirm, went back to work after an answer (for the other people following it),
+and was closed; never of the hops inside Customer Service (Qualifié, En attente triage,
+En attente R&D, and the return to En cours from them).
 
 Rules that hold for every row:
 
-* the author of the action is never told about it;
+* the author of the action is never told about it, except the reporter of the receipt;
 * a person who muted the request gets nothing about it, except the reporter, who always gets
   the confirmation request (they must answer it);
 * an internal event (``is_internal``) reaches back-office people only, and no e-mail ever
-  carries the text of an internal comment: a status change whose only comment is internal
-  (Escalader à un expert, Transmettre au R&D…) tells the client the new status, without it;
+  carries the text of an internal comment;
 * "Proposer la résolution" records a status change and a confirmation request: the client
   gets the confirmation request only, which says both;
+* a person who turned a kind of e-mail off on "Mon profil" does not get it
+  (``requests_app.preferences``; the confirmation request cannot be turned off);
 * people without an e-mail address, or inactive, are skipped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
+import css_inline
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import outbox
+from requests_app.markdown import render_markdown
 from requests_app.models import (
     EventKind,
     NotificationKind,
@@ -54,6 +79,7 @@ from requests_app.models import (
 )
 from requests_app.people import person_name
 from requests_app.permissions import BACK_OFFICE_ROLES, Role, is_back_office
+from requests_app.preferences import wants_email
 from requests_app.workflow import STATUS_MEANING, RequestStatus, Resolution
 
 # The user model (auth.User, not swapped): its class for the type checker, the swappable
@@ -75,6 +101,21 @@ if TYPE_CHECKING:
 
 CLOCK_LABELS = {"first_response": _("Première réponse"), "resolution": _("Résolution")}
 
+# The workflow actions whose status change a client is told of (the one place of the rule;
+# DESIGN §6 and the table above). The others move the request inside Customer Service, and a
+# client hears of them only through a public comment they carry. "Proposer la résolution" is
+# told by its confirmation request.
+TRANSITIONS_CLIENTS_HEAR_OF = frozenset({
+    "start",                    # Qualifié → En cours: someone works on it
+    "ask_customer",             # → En attente client, with the question
+    "customer_reply",           # → En cours again after an answer (the author is not told)
+    "close_without_follow_up",  # → Fermé, and why
+    "close",
+    "close_without_answer",
+    "close_escalated",
+    "withdraw",
+})
+
 
 @dataclass(frozen=True)
 class Audience:
@@ -84,14 +125,22 @@ class Audience:
     followers: bool = False  # the reporter and the participants
     assignee: bool = False
     groups: tuple[str, ...] = ()
+    # The reporter is told even when they are the author (the receipt of their request).
+    reporter_even_if_author: bool = False
 
 
 def _status_audience(event: RequestEvent) -> Audience | None:
-    if event.is_internal or (event.payload or {}).get("transition") == "propose_resolution":
+    transition = (event.payload or {}).get("transition")
+    if event.is_internal or transition == "propose_resolution":
         return None  # the confirmation request that comes with it says both
-    if event.to_status == RequestStatus.CLOSED:
-        return Audience(NotificationKind.CLOSED, followers=True)
-    return Audience(NotificationKind.STATUS_CHANGED, followers=True)
+    if transition in TRANSITIONS_CLIENTS_HEAR_OF:
+        if event.to_status == RequestStatus.CLOSED:
+            return Audience(NotificationKind.CLOSED, followers=True)
+        return Audience(NotificationKind.STATUS_CHANGED, followers=True)
+    if event.comment is not None and not event.comment.is_internal:
+        # A hop inside Customer Service with a word for the client: the word, not the hop.
+        return Audience(NotificationKind.AGENT_COMMENT, followers=True)
+    return None
 
 
 def _comment_audience(event: RequestEvent) -> Audience | None:
@@ -111,7 +160,8 @@ _SLO_AUDIENCE: dict[str, Any] = {"assignee": True, "groups": (Role.DAILY,)}
 # The table of DESIGN §6: every event kind has an audience rule here, or is history-only.
 AUDIENCES: dict[str, Callable[[RequestEvent], Audience | None]] = {
     EventKind.CREATED: _fixed(Audience(NotificationKind.REQUEST_RECEIVED, followers=True,
-                                       groups=(Role.FRONTDESK,))),
+                                       groups=(Role.FRONTDESK,),
+                                       reporter_even_if_author=True)),
     EventKind.STATUS_CHANGED: _status_audience,
     EventKind.COMMENTED: _comment_audience,
     EventKind.CONFIRMATION_REQUESTED: _fixed(
@@ -173,7 +223,8 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[Recipient]:
         .select_related("profile")
         .order_by("pk")
     )
-    if event.actor_id is not None:
+    if event.actor_id is not None and not (audience.reporter_even_if_author
+                                           and event.actor_id == request.reporter_id):
         people = people.exclude(pk=event.actor_id)
     chosen: list[Recipient] = []
     for person in people:
@@ -184,6 +235,8 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[Recipient]:
                   and person.pk == request.reporter_id)
         if person.spt_muted and not always:
             continue
+        if not wants_email(person, audience.kind):
+            continue  # turned off on their profile
         chosen.append(person)
     return chosen
 
@@ -202,19 +255,37 @@ def request_url(request: Any, *, back_office: bool) -> str:
     return f"{settings.PORTAL_BASE_URL}/{area}/requests/{request.key}/"
 
 
+def _personal(person: User, request: Any, *, back_office: bool) -> dict[str, Any]:
+    """What differs between the recipients of one event."""
+    return {
+        "recipient_name": person_name(person),
+        "for_back_office": back_office,
+        "url": request_url(request, back_office=back_office),
+    }
+
+
+def _status_context(status: str) -> dict[str, Any]:
+    code = RequestStatus(status)
+    return {"status": code.label, "status_code": code.value, "status_meaning": STATUS_MEANING[code]}
+
+
 def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
     """What the templates of every recipient share; lazy labels are turned into text by the
     rendering, inside the recipient's language."""
     request = event.request
     comment = event.comment
     payload = event.payload or {}
+    # Internal notes never leave the back office: not even agents get them by e-mail.
+    public = comment if comment is not None and not comment.is_internal else None
     context: dict[str, Any] = {
         "kind": kind,
         "key": request.key,
         "title": request.title,
         "author": person_name(event.actor),
-        # Internal notes never leave the back office: not even agents get them by e-mail.
-        "comment_body": comment.body if comment is not None and not comment.is_internal else "",
+        "transition": payload.get("transition", ""),
+        "comment_body": public.body if public is not None else "",
+        # The sanitised HTML stored with the comment (``requests_app.markdown``).
+        "comment_html": public.body_rendered if public is not None else "",
     }
     if kind == NotificationKind.REQUEST_RECEIVED:
         context.update(
@@ -225,12 +296,12 @@ def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
             request_type=request.request_type.name,
             priority=request.priority.name,
             description=request.description,
+            description_html=request.description_rendered,
         )
     elif kind in (NotificationKind.STATUS_CHANGED, NotificationKind.DENIED):
-        status = event.to_status or RequestStatus.IN_PROGRESS
-        context.update(status=RequestStatus(status).label,
-                       status_meaning=STATUS_MEANING[RequestStatus(status)])
+        context.update(_status_context(event.to_status or RequestStatus.IN_PROGRESS))
     elif kind == NotificationKind.CLOSED:
+        context.update(_status_context(RequestStatus.CLOSED))
         context["resolution"] = (
             Resolution(request.resolution).label if request.resolution
             else payload.get("resolution", "")
@@ -249,19 +320,97 @@ def _tidy_text(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("", text)).strip() + "\n"
 
 
+@lru_cache(maxsize=1)
+def _inliner() -> css_inline.CSSInliner:
+    # The e-mails link no stylesheet; should one ever, it is not fetched from anywhere.
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+def inline_css(html: str) -> str:
+    """The document with its ``<style>`` rules moved into style attributes, and the
+    ``<style>`` element gone: many mail clients drop it, or everything in ``<head>``."""
+    return _inliner().inline(html)
+
+
+def _with_markdown(context: dict[str, Any]) -> dict[str, Any]:
+    """The HTML of the Markdown texts a caller gave only as text."""
+    extra = {}
+    if context.get("comment_body") and not context.get("comment_html"):
+        extra["comment_html"] = render_markdown(context["comment_body"])
+    if context.get("description") and not context.get("description_html"):
+        extra["description_html"] = render_markdown(context["description"])
+    return {**context, **extra} if extra else context
+
+
 def render_email(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """Subject, text body and HTML body of one e-mail, in ``language``."""
+    """Subject, text body and HTML body (CSS inlined) of one e-mail, in ``language``.
+
+    The text part keeps people's Markdown as they wrote it; the HTML part shows it rendered
+    and sanitised."""
+    context = _with_markdown(context)
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
         context = {**context, "subject": subject}
         text = _tidy_text(render_to_string(f"emails/{kind}_body.txt", context))
-        html = render_to_string(f"emails/{kind}_body.html", context)
+        html = inline_css(render_to_string(f"emails/{kind}_body.html", context))
     return subject, text, html
+
+
+# The frames that render a kind's body as one part of a combined e-mail: its content only.
+_SECTION_FRAMES = {"txt": "emails/_section.txt", "html": "emails/_section.html"}
+
+
+def _section(kind: str, context: dict[str, Any], at: Any) -> dict[str, Any]:
+    """One piece of news of a combined e-mail, rendered in the current language."""
+    context = _with_markdown(context)
+    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+    text = render_to_string(f"emails/{kind}_body.txt",
+                            {**context, "frame": _SECTION_FRAMES["txt"]})
+    html = render_to_string(f"emails/{kind}_body.html",
+                            {**context, "frame": _SECTION_FRAMES["html"]})
+    return {"kind": kind, "label": str(NotificationKind(kind).label), "at": at,
+            "subject": subject, "text": _tidy_text(text).rstrip(),
+            "html": mark_safe(html.strip())}  # noqa: S308 - rendered by our templates
+
+
+def render_combined(sections: Sequence[tuple[str, dict[str, Any], Any]],
+                    context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of one e-mail with several news of one request (``sections``:
+    kind, its template context, when), oldest first; ``context`` says to whom and of which
+    request. Its subject is the one of a news that asks something of the reader (the
+    confirmation request), else it counts them."""
+    with translation.override(language):
+        parts = [_section(kind, {**part, **context}, at) for kind, part, at in sections]
+    urgent = next((part for part in parts if part["kind"] in outbox.SENT_AT_ONCE), None)
+    return render_email("digest", {
+        **context, "kind": "digest", "sections": parts, "count": len(parts),
+        "lead_subject": urgent["subject"] if urgent is not None else "",
+    }, language)
+
+
+def email_combined(*, leader: OutboundMessage, members: Sequence[OutboundMessage]
+                   ) -> tuple[str, str, str]:
+    """The one e-mail of rows merged for one person about one request (``members``, the
+    leader among them, oldest first), in the leader's language. Called by the outbox when it
+    merges rows; each row's event gives its news again, so a retry renders the same."""
+    # The leader as read among the members, with its person and event already loaded.
+    leader = next((row for row in members if row.pk == leader.pk), leader)
+    person = leader.recipient
+    event = leader.event
+    if person is None or event is None:
+        return leader.subject, leader.body_text, leader.body_html
+    request = event.request
+    context = {"key": request.key, "title": request.title,
+               **_personal(person, request, back_office=is_back_office(person))}
+    sections = [(row.kind, _context(row.event, row.kind), row.event.created_at)
+                for row in members if row.event is not None]
+    return render_combined(sections, context, leader.language)
 
 
 def notify(event: RequestEvent) -> list[OutboundMessage]:
     """Write the outbox rows this event causes, in the current transaction, and publish their
-    send tasks once it commits. Services call it right after writing the event."""
+    send tasks once it commits (a news that waits for others to go with is published to run
+    once its window is over). Services call it right after writing the event."""
     audience = audience_for(event)
     if audience is None:
         return []
@@ -270,22 +419,20 @@ def notify(event: RequestEvent) -> list[OutboundMessage]:
         return []
     shared = _context(event, audience.kind)
     now = timezone.now()
+    hold = outbox.hold_seconds(audience.kind)
+    due = now + timedelta(seconds=hold)
     messages = []
     for person in people:
         language = _language_of(person)
-        context = {
-            **shared,
-            "recipient_name": person_name(person),
-            "for_back_office": person.spt_back_office,
-            "url": request_url(event.request, back_office=person.spt_back_office),
-        }
+        context = {**shared, **_personal(person, event.request,
+                                         back_office=person.spt_back_office)}
         subject, text, html = render_email(audience.kind, context, language)
         messages.append(OutboundMessage(
             request_id=event.request_id, event=event, recipient=person,
             to_address=person.email, language=language, kind=audience.kind,
             subject=subject[:400], body_text=text, body_html=html,
-            created_at=now, next_attempt_at=now,
+            created_at=now, next_attempt_at=due,
         ))
     created = OutboundMessage.objects.bulk_create(messages)
-    outbox.publish_on_commit([message.pk for message in created])
+    outbox.publish_on_commit([message.pk for message in created], countdown=hold)
     return created

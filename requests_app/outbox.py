@@ -17,6 +17,19 @@ send and the "sent" update is retried on a new connection while the claim lasts.
 window left for a duplicate is a worker that dies after the mail server accepted the message
 and before the row is marked sent; the stable ``Message-ID`` lets the receiving side
 recognise that copy. Nothing is ever lost to it.
+
+News of one request for one person close together leave as one e-mail. A row of such news
+is written due ``NOTIFICATION_GROUP_SECONDS`` after it and its task published with that
+countdown. When a task finds its row, it locks every row still waiting for the same person
+and request, in one statement ordered by id (two tasks of one group queue behind each other,
+never deadlock). While the latest of them is younger than the window, and the first younger
+than ``GROUP_MAX_WINDOWS`` windows, the group waits: the row is marked due then and its task
+published again for that moment. Once due, the row of the task that found it so takes the
+others along: they become ``merged`` into it in the same transaction as its claim, and it is
+rendered again with all their news (``notifications.email_combined``). So a row is sent once,
+either itself or inside exactly one other; a failed send keeps its merged rows with it, and a
+retry or the admin's re-send sends them all again together. The kinds in ``SENT_AT_ONCE``
+never wait, and take along whatever was waiting when they leave.
 """
 
 from __future__ import annotations
@@ -32,10 +45,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from requests_app.models import OutboundMessage
+from requests_app.models import NotificationKind, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +65,29 @@ SWEEP_BATCH = 500
 # (REDIS_SOCKET_TIMEOUT), so an action pays about two of them, never a 500.
 PUBLISH_OPTIONS = {"retry": True, "retry_policy": {
     "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}}
+
+
+# Never held back: the confirmation request must be answered, the receipt answers what the
+# person just did, and a password reset is awaited on the screen.
+SENT_AT_ONCE = frozenset({
+    NotificationKind.CONFIRMATION_REQUEST, NotificationKind.REQUEST_RECEIVED,
+    NotificationKind.PASSWORD_RESET,
+})
+# However lively a request, its news wait at most this many windows after the first of them.
+GROUP_MAX_WINDOWS = 5
+
+# What ``outbound_message_send`` did.
+SENT, SKIPPED, HELD, RETRY, FAILED = "sent", "skipped", "held", "retry", "failed"
+
+
+def group_seconds() -> int:
+    """The window within which news of one request for one person make one e-mail."""
+    return max(int(getattr(settings, "NOTIFICATION_GROUP_SECONDS", 0)), 0)
+
+
+def hold_seconds(kind: str) -> int:
+    """How long a new row of ``kind`` waits for news to go out with."""
+    return 0 if kind in SENT_AT_ONCE else group_seconds()
 
 
 def claim_seconds() -> int:
@@ -90,20 +126,83 @@ def _mail_domain() -> str:
 
 def outbound_message_claim(*, message_id: int, now: datetime | None = None
                            ) -> OutboundMessage | None:
-    """Lock the row and take it for sending; None when there is nothing to send (already
-    sent, failed for good, claimed by another live worker, or gone)."""
-    now = now or timezone.now()
+    """Lock the row and take it for sending, with the rows waiting to go out with it; None
+    when there is nothing to send now (already sent, merged or failed for good, claimed by
+    another live worker, waiting for news to go with it, or gone)."""
+    outcome, message, _due = _claim(message_id=message_id, now=now or timezone.now())
+    return message if outcome == SENT else None
+
+
+def _group_due(group: list[OutboundMessage]) -> datetime | None:
+    """When a group of rows waiting for one person and request may leave; None: at once."""
+    window = group_seconds()
+    if not window or any(row.kind in SENT_AT_ONCE for row in group):
+        return None
+    latest = max(row.created_at for row in group)
+    first = min(row.created_at for row in group)
+    return min(latest + timedelta(seconds=window),
+               first + timedelta(seconds=window * GROUP_MAX_WINDOWS))
+
+
+def _claim(*, message_id: int, now: datetime
+           ) -> tuple[str, OutboundMessage | None, datetime | None]:
+    """(``SENT``, the claimed row, None) when it is to be sent now, (``HELD``, None, when)
+    while it waits for news to go with, (``SKIPPED``, None, None) otherwise."""
     with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.state in (State.SENT, State.FAILED):
-            return None
+        key = (OutboundMessage.objects.filter(pk=message_id)
+               .values_list("request_id", "recipient_id").first())
+        if key is None:
+            return SKIPPED, None, None
+        request_id, recipient_id = key
+        together = Q(pk=message_id)
+        if group_seconds() and request_id is not None and recipient_id is not None:
+            together |= Q(request_id=request_id, recipient_id=recipient_id,
+                          state=State.PENDING)
+        # One statement, in id order: every task of the group takes the locks in one order.
+        rows = list(OutboundMessage.objects.select_for_update().filter(together).order_by("pk"))
+        message = next((row for row in rows if row.pk == message_id), None)
+        if message is None or message.state in (State.SENT, State.FAILED, State.MERGED):
+            return SKIPPED, None, None
         if message.state == State.SENDING and message.next_attempt_at > now:
-            return None
+            return SKIPPED, None, None
+        others = [row for row in rows if row.pk != message_id and row.state == State.PENDING]
+        due = _group_due([message, *others])
+        if due is not None and due > now:
+            if message.state == State.PENDING:
+                message.next_attempt_at = due  # the sweep leaves it alone until then
+                message.save(update_fields=["next_attempt_at"])
+            return HELD, None, due
+        fields = ["state", "attempts", "next_attempt_at"]
+        if others:
+            _merge(message, others, now=now)
+            fields += ["subject", "body_text", "body_html"]
         message.state = State.SENDING
         message.attempts += 1
         message.next_attempt_at = now + timedelta(seconds=claim_seconds())
-        message.save(update_fields=["state", "attempts", "next_attempt_at"])
-    return message
+        message.save(update_fields=fields)
+    return SENT, message, None
+
+
+def _merge(message: OutboundMessage, others: list[OutboundMessage], *, now: datetime) -> None:
+    """Make ``others`` go out inside ``message`` (all locked by the caller), with whatever was
+    merged into them already, and render ``message`` again with all their news."""
+    from requests_app.notifications import email_combined
+
+    ids = [row.pk for row in others]
+    OutboundMessage.objects.filter(merged_into_id__in=ids).update(merged_into=message)
+    OutboundMessage.objects.filter(pk__in=ids).update(
+        state=State.MERGED, merged_into=message, next_attempt_at=now)
+    members = list(
+        OutboundMessage.objects.filter(Q(pk=message.pk) | Q(merged_into=message))
+        .select_related("event__request__organisation", "event__request__request_type",
+                        "event__request__priority", "event__request__reporter",
+                        "event__request__created_by", "event__actor", "event__comment",
+                        "recipient__profile")
+        .order_by("created_at", "pk")
+    )
+    message.subject, message.body_text, message.body_html = email_combined(
+        leader=message, members=members)
+    message.subject = message.subject[:400]
 
 
 def _email_for(message: OutboundMessage) -> EmailMultiAlternatives:
@@ -141,12 +240,13 @@ def _describe(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:2000]
 
 
-def outbound_message_send(*, message_id: int) -> str:
-    """Send one outbox row at most once. Returns what happened: ``sent``, ``skipped``,
-    ``retry`` (pending again, ``next_attempt_at`` set) or ``failed``."""
-    message = outbound_message_claim(message_id=message_id)
+def outbound_message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Send one outbox row at most once, with the rows waiting to go out with it. Returns what
+    happened: ``sent``, ``skipped``, ``held`` (waiting for news to go with: ``next_attempt_at``
+    says until when), ``retry`` (pending again, ``next_attempt_at`` set) or ``failed``."""
+    outcome, message, _due = _claim(message_id=message_id, now=now or timezone.now())
     if message is None:
-        return "skipped"
+        return outcome
     try:
         _email_for(message).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
@@ -159,9 +259,9 @@ def outbound_message_send(*, message_id: int) -> str:
         )
         logger.warning("Outbox message %s: attempt %s failed (%s)%s", message.pk,
                        message.attempts, _describe(exc), ", giving up" if final else "")
-        return "failed" if final else "retry"
+        return FAILED if final else RETRY
     _mark_sent(message)
-    return "sent"
+    return SENT
 
 
 # After a send, the "sent" update is tried again on a fresh connection this often, waiting
@@ -235,15 +335,17 @@ def outbound_message_ids_due(*, now: datetime | None = None,
     )
 
 
-def publish(message_ids: Iterable[int]) -> list[int]:
-    """Hand rows to the worker. A broker that is down only delays them: the sweep publishes
-    them again, so this never fails the caller. Returns the ids published."""
+def publish(message_ids: Iterable[int], *, countdown: int = 0) -> list[int]:
+    """Hand rows to the worker, to run ``countdown`` seconds from now. A broker that is down
+    only delays them: the sweep publishes them again, so this never fails the caller. Returns
+    the ids published."""
     from requests_app.tasks import send_outbound_message_task
 
+    timing = {"countdown": countdown} if countdown > 0 else {}
     published: list[int] = []
     for message_id in message_ids:
         try:
-            send_outbound_message_task.apply_async((message_id,), **PUBLISH_OPTIONS)
+            send_outbound_message_task.apply_async((message_id,), **timing, **PUBLISH_OPTIONS)
         except Exception:  # noqa: BLE001 - the row stays pending; the sweep sends it
             logger.warning("Broker unavailable: outbox message %s left for the sweep",
                            message_id, exc_info=True)
@@ -253,19 +355,21 @@ def publish(message_ids: Iterable[int]) -> list[int]:
     return published
 
 
-def publish_on_commit(message_ids: list[int]) -> None:
+def publish_on_commit(message_ids: list[int], *, countdown: int = 0) -> None:
     if message_ids:
-        transaction.on_commit(lambda: publish(message_ids), robust=True)
+        transaction.on_commit(lambda: publish(message_ids, countdown=countdown), robust=True)
 
 
 def outbound_messages_requeue(queryset: QuerySet[OutboundMessage]) -> int:
     """The admin's "re-send": back to pending with a fresh count of attempts, published after
-    commit. A row being sent right now is left alone."""
+    commit, with the rows merged into it. A row being sent right now is left alone, and so is
+    a merged one: it goes out again by re-sending the row it was merged into."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
             queryset.select_for_update()
             .exclude(state=State.SENDING, next_attempt_at__gt=now)
+            .exclude(state=State.MERGED)
             .values_list("pk", flat=True)
         )
         OutboundMessage.objects.filter(pk__in=ids).update(

@@ -10,6 +10,8 @@ from celery.signals import worker_ready
 from django.db import connections
 
 from requests_app import health, outbox
+from requests_app.selectors.uploads import pending_upload_cutoff
+from requests_app.services.attachments import pending_uploads_purge
 
 logger = logging.getLogger(__name__)
 
@@ -19,15 +21,16 @@ def send_outbound_message_task(self, message_id: int) -> str:
     """Send one outbox row; a second delivery of the same task sends nothing (row lock and
     state in ``outbox.outbound_message_send``)."""
     outcome = outbox.outbound_message_send(message_id=message_id)
-    if outcome == "retry" and not self.request.is_eager:
-        # The back-off is recorded on the row; this only saves waiting for the next sweep.
-        # In-process (eager) runs leave the retry to the sweep instead of recursing.
+    if outcome in (outbox.RETRY, outbox.HELD) and not self.request.is_eager:
+        # The row records when it is due (a retry's back-off, or the end of the window its
+        # news wait in for more); this only saves waiting for the next sweep. In-process
+        # (eager) runs leave it to the sweep instead of recursing.
         try:
             self.apply_async((message_id,), countdown=outbox.retry_countdown(message_id),
                              **outbox.PUBLISH_OPTIONS)
         except Exception:  # noqa: BLE001 - the sweep sends it when it is due
-            logger.warning("Could not schedule the retry of outbox message %s", message_id,
-                           exc_info=True)
+            logger.warning("Could not schedule outbox message %s for when it is due",
+                           message_id, exc_info=True)
     return outcome
 
 
@@ -38,6 +41,12 @@ def sweep_outbox_task(grace_seconds: int | None = None) -> int:
     published = outbox.outbox_sweep(grace_seconds=grace_seconds)
     health.heartbeat_record(name=health.OUTBOX_SWEEP)
     return published
+
+
+@shared_task(ignore_result=True)
+def purge_pending_uploads_task() -> int:
+    """Every hour (beat): remove the files kept for forms that were never sent again."""
+    return pending_uploads_purge(before=pending_upload_cutoff())
 
 
 @worker_ready.connect(dispatch_uid="outbox_sweep_on_worker_start")

@@ -13,6 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PORT = os.environ.get("PORT", "8000")
+# The links in e-mails lead to this server unless the environment names another base: the web
+# process and the worker (which renders combined e-mails) inherit it.
+BASE_URL = os.environ.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{PORT}")
 
 ACCOUNTS = ("client, client2 (Horlogerie du Jura SA), client.leman (Chocolats du Léman SA), "
             "frontdesk, daily, servicedesk, expert, rd, sales, admin")
@@ -31,6 +34,7 @@ def main() -> int:
     }
     processes = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
     print(f"\nSPT Portal: http://127.0.0.1:{PORT}/  (Ctrl-C stops web, worker and beat)")
+    print(f"Links in e-mails: {BASE_URL}/")
     print(f"Demo accounts, password 'demo': {ACCOUNTS}\n", flush=True)
     stopping = False
 

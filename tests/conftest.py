@@ -15,9 +15,11 @@ from tests import factories
 # The data migrations that seed reference data (types, priorities, modules, roles, calendar,
 # status policy, SLO targets), re-run after a transactional test flushed the database.
 REFERENCE_SEEDS = [
-    "requests_app.migrations.0002_seed_reference_data",
-    "slo.migrations.0002_seed_calendar_and_policy",
-    "slo.migrations.0003_seed_slo_targets",
+    ("requests_app.migrations.0002_seed_reference_data", "seed"),
+    ("requests_app.migrations.0011_priority_wording", "reword"),
+    ("requests_app.migrations.0013_reference_translations", "translate"),
+    ("slo.migrations.0002_seed_calendar_and_policy", "seed"),
+    ("slo.migrations.0003_seed_slo_targets", "seed"),
 ]
 
 
@@ -26,8 +28,11 @@ def reference_data_seed() -> None:
 
     from slo.calendar import calendar_cache_clear
 
-    for module in REFERENCE_SEEDS:
-        importlib.import_module(module).seed(apps, None)
+    from django.utils import translation
+
+    with translation.override("fr"):  # the seeds write the French columns
+        for module, function in REFERENCE_SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)
     # The seed bulk-creates working periods without renewing the calendar's revision: forget
     # any calendar cached from before the flush.
     calendar_cache_clear()

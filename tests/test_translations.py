@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import trans_real
 from django.utils.translation.template import templatize
 
+from requests_app.models import Profile
 from requests_app.permissions import Role
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -212,11 +213,23 @@ def test_login_page_is_french_by_default(client):
 def test_portal_list_shows_translated_status(client, client_user, language, status, title,
                                              filters):
     factories.make_request(client_user)
+    Profile.objects.filter(user=client_user).update(language=language)
     client.force_login(client_user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     html = client.get(reverse("portal:home")).content.decode()
     assert status in html and title in html and filters in html
     assert "Mes demandes" not in html and "Ouvert<" not in html
+
+
+@pytest.mark.django_db
+def test_a_signed_in_persons_profile_wins_over_a_stale_cookie(client, org_a):
+    """The cookie left by another person or an earlier visit does not decide: the profile
+    does, and the answer brings the cookie in step for the sign-in page after sign-out."""
+    person = factories.make_client(org_a, "kunde", language="de")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(person)
+    response = client.get(reverse("portal:home"))
+    assert '<html lang="de"' in response.content.decode()
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
 
 
 @pytest.mark.django_db
@@ -236,8 +249,8 @@ def test_profile_language_applies_without_cookie(client, org_a):
 def test_agent_queues_speak_the_chosen_language(client, client_user, language, texts):
     agent = factories.make_agent(Role.FRONTDESK, Role.SERVICEDESK, username="agent.i18n")
     factories.make_request(client_user)
+    Profile.objects.update_or_create(user=agent, defaults={"language": language})
     client.force_login(agent)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     index = client.get(reverse("agent:home")).content.decode()
     queue = client.get(reverse("agent:queue", args=["a-qualifier"]))
     assert all(text in index for text in texts), texts

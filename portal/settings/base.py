@@ -66,6 +66,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin, which it extends with a field per language.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -214,6 +216,12 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("de", _("Deutsch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data (types, categories, priorities, ERP modules) carries a name per language;
+# French, the service's own language, fills in where a translation is missing (then English,
+# then German: a row is never nameless).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_LANGUAGES = ("fr", "de", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr", "en", "de")
 TIME_ZONE = "Europe/Zurich"
 USE_I18N = True
 USE_TZ = True
@@ -231,6 +239,8 @@ WHITENOISE_USE_FINDERS = True
 # Attachments: the limits the forms enforce, with a clear message.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", 5))
+# Files of a form sent back with an error are kept this long for their uploader (hours).
+PENDING_UPLOAD_MAX_AGE_HOURS = int(os.environ.get("PENDING_UPLOAD_MAX_AGE_HOURS", 24))
 # The longest comment, note or action text anyone may post (characters).
 COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", 20000))
 # Per person, against floods (django-ratelimit rates: "20/m", "30/h"): what one person may
@@ -241,8 +251,8 @@ FLOOD_RATES = {
 }
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
-    ["pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "xlsx", "xls", "docx", "doc",
-     "zip", "xml", "json"],
+    ["pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "log", "csv", "xlsx", "xls", "docx",
+     "doc", "zip", "xml", "json"],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -262,6 +272,10 @@ else:
     EMAIL_BACKEND = "requests_app.mail_backends.OneFilePerMessageBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SPT Portal <no-reply@spt.invalid>")
+# News of one request for one person within this many seconds of each other go out as one
+# e-mail (requests_app/outbox.py); 0 sends each at once. The confirmation request, the
+# receipt and the password reset never wait.
+NOTIFICATION_GROUP_SECONDS = int(os.environ.get("NOTIFICATION_GROUP_SECONDS", 120))
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport (no server).
 CELERY_BROKER_DIR = VAR_DIR / "celery"

@@ -25,3 +25,5 @@ LANGUAGE_CODE = "fr"
 # The password reset's answer-time floor would slow every test that posts the form; the tests
 # of the floor set it themselves.
 PASSWORD_RESET_MIN_SECONDS = 0
+# Each e-mail leaves at once unless a test of the grouping sets a window.
+NOTIFICATION_GROUP_SECONDS = 0

@@ -24,7 +24,7 @@ from requests_app.forms.fields import (
     BoundedModelMultipleChoiceField,
     ReferenceChoiceField,
 )
-from requests_app.forms.portal import MultipleFileField
+from requests_app.forms.portal import KeepsAttachmentsMixin, MultipleFileField
 from requests_app.forms.widgets import QuickSelect
 from requests_app.models import Environment, ErpModule, Organisation, Priority, RequestType
 from requests_app.people import person_name
@@ -254,7 +254,7 @@ def transition_form(name: str, *, request_obj: Any, user: Any, data: Any = None,
 
 # --------------------------------------------------------------- other request actions
 
-class AgentCommentForm(forms.Form):
+class AgentCommentForm(KeepsAttachmentsMixin, forms.Form):
     """A public comment or an internal note; the button pressed says which."""
 
     VISIBILITY = [("public", _("Commentaire public")), ("internal", _("Note interne"))]
@@ -337,7 +337,8 @@ class QueueFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Recherche"), required=False, max_length=100,
-        help_text=_("Numéro (SPT-12), titre, organisation, demandeur ou référence R&D."),
+        help_text=_("Numéro (SPT-12), mots du titre, de la description, des commentaires et "
+                    "notes internes, organisation, demandeur ou référence R&D."),
     )
     organisation = ReferenceChoiceField(
         Organisation, label=_("Organisation"), required=False, empty_label=_("Toutes"),
@@ -359,8 +360,13 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, default_sort: str = "slo", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sort"].initial = default_sort
         self.default_sort = default_sort
+        # No order chosen: the best found first while searching, else the queue's own.
+        sort = cast(forms.ChoiceField, self.fields["sort"])
+        sort.choices = [
+            ("", _("Pertinence, sinon « %(order)s »") % {"order": SORTS[default_sort][0]}),
+            *((key, label) for key, (label, _order) in SORTS.items()),
+        ]
         people = [(str(person.pk), person.name) for person in back_office_colleagues()]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Tout le monde")), ("me", _("Moi")), ("none", _("Non assignée")),
@@ -373,7 +379,7 @@ class QueueFilterForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         """The queue selector's keyword arguments; invalid filters are simply ignored."""
         if not self.is_bound or not self.is_valid():
-            return {"sort": self.default_sort}
+            return {"sort": ""}
         data = self.cleaned_data
         return {
             "organisation": data.get("organisation"),
@@ -381,7 +387,7 @@ class QueueFilterForm(forms.Form):
             "request_type": data.get("request_type"),
             "assignee": data.get("assignee") or "",
             "text": data.get("q") or "",
-            "sort": data.get("sort") or self.default_sort,
+            "sort": data.get("sort") or "",
         }
 
     @property

@@ -4,11 +4,13 @@ answer a confirmation) are the services' to enforce."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +23,12 @@ from requests_app.forms.fields import (
     ReferenceChoiceField,
 )
 from requests_app.forms.widgets import QuickSelect
-from requests_app.models import Environment, ErpModule, Priority, RequestType
+from requests_app.models import Environment, ErpModule, PendingUpload, Priority, RequestType
 from requests_app.people import person_name
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors.reference import reference_rows
+from requests_app.selectors.uploads import pending_upload_list_for_owner
+from requests_app.services.attachments import KeptUpload
 from requests_app.workflow import RequestStatus
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -53,6 +57,16 @@ class MultipleFileField(forms.FileField):
         self.widget.attrs.setdefault("accept", ",".join(
             f".{ext.lower().lstrip('.')}" for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS
         ))
+        # What static/js/spt.js needs to draw a drop zone around the input (the input itself
+        # stays, for the keyboard and screen readers): its texts and the limits.
+        for name, value in {
+            "data-dropzone": _("Déposez vos fichiers ici, ou choisissez-les avec le bouton."),
+            "data-dropzone-chosen": _("Fichiers choisis :"),
+            "data-dropzone-remove": _("Retirer"),
+            "data-dropzone-refused": _("sera refusé : trop volumineux ou type non accepté"),
+            "data-max-bytes": settings.ATTACHMENT_MAX_BYTES,
+        }.items():
+            self.widget.attrs.setdefault(name, value)
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
@@ -62,6 +76,133 @@ class MultipleFileField(forms.FileField):
             return services.attachments_validate(files)
         except InvalidInput as error:
             raise forms.ValidationError(error.message, code="attachments") from error
+
+
+# A pending upload's token: ``secrets.token_hex(16)``.
+_PENDING_TOKEN = re.compile(r"[0-9a-f]{32}", re.ASCII)
+KEPT_FIELD = "kept_attachments"
+# More tokens than this in one post is not a form's doing: the rest are not looked up.
+_KEPT_LOOKUP_MAX = 50
+
+
+class KeptAttachmentsField(forms.MultipleChoiceField):
+    """The files kept from a form sent back with an error, each a checked box: unchecked, it
+    is not attached. A token the uploader does not own is not a choice; the form says that a
+    file is no longer available rather than that the choice is invalid."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Fichiers déjà joints"))
+        kwargs.setdefault("help_text", _("Ils seront joints à l'envoi. Décochez un fichier "
+                                         "pour le retirer."))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        known = {str(key) for key, _label in cast(list[tuple[str, str]], self.choices)}
+        return [token for token in self.to_python(value) if token in known]
+
+
+class KeepsAttachmentsMixin:
+    """For a form with an ``attachments`` field: the files its sender chose are not lost when
+    it comes back with an error. The view keeps them (``services.pending_uploads_keep``) and
+    hands them to ``attachments_kept``; the form then lists them, and once valid its
+    ``cleaned_data["attachments"]`` holds the new files and the kept ones alike.
+
+    ``uploader`` is the person posting: only their own pending uploads are listed or taken.
+    """
+
+    fields: dict[str, forms.Field]
+    data: Any
+    files: Any
+    is_bound: bool
+    add_prefix: Any
+    add_error: Any
+    _bound_fields_cache: dict[str, Any]
+
+    def __init__(self, *args: Any, uploader: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept_uploads: list[PendingUpload] = []
+        self.kept_lost = False
+        posted = self._kept_posted()
+        if posted and uploader is not None:
+            tokens = [token for token in posted[:_KEPT_LOOKUP_MAX]
+                      if isinstance(token, str) and _PENDING_TOKEN.fullmatch(token)]
+            self.kept_uploads = pending_upload_list_for_owner(uploader, tokens)
+        self.kept_lost = len(set(posted)) > len(self.kept_uploads)
+        if posted:
+            self._place_kept_field()
+
+    def _kept_posted(self) -> list[Any]:
+        if not self.is_bound:
+            return []
+        widget = forms.CheckboxSelectMultiple()
+        return list(widget.value_from_datadict(self.data, self.files, self.add_prefix(KEPT_FIELD))
+                    or [])
+
+    def _place_kept_field(self) -> None:
+        """The list of kept files, just above the file input."""
+        field = KeptAttachmentsField(choices=[
+            (pending.token, f"{pending.original_name} ({filesizeformat(pending.size)})")
+            for pending in self.kept_uploads
+        ])
+        placed: dict[str, forms.Field] = {}
+        for name, existing in self.fields.items():
+            if name == KEPT_FIELD:
+                continue
+            if name == "attachments":
+                placed[KEPT_FIELD] = field
+            placed[name] = existing
+        placed.setdefault(KEPT_FIELD, field)
+        self.fields = placed
+        # A form shown again after its validation has bound the former field already.
+        self._bound_fields_cache.pop(KEPT_FIELD, None)
+
+    def _kept_chosen(self) -> list[PendingUpload]:
+        chosen = set(self._kept_posted())
+        return [pending for pending in self.kept_uploads if pending.token in chosen]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        assert data is not None  # Form.clean returns cleaned_data
+        if self.kept_lost:
+            self.add_error("attachments", _(
+                "Un fichier joint précédemment n'est plus disponible : choisissez-le à nouveau."))
+        elif "attachments" in data:
+            files = [*data["attachments"],
+                     *(KeptUpload(pending) for pending in self._kept_chosen())]
+            if len(files) > settings.ATTACHMENT_MAX_FILES:
+                self.add_error("attachments", _("Au plus %(n)d fichiers par envoi.")
+                               % {"n": settings.ATTACHMENT_MAX_FILES})
+            else:
+                data["attachments"] = files
+        return data
+
+    def uploads_to_keep(self) -> tuple[list[UploadedFile], list[PendingUpload]]:
+        """What to keep when the form comes back with an error: the files just sent (each
+        checked again by the service) and the kept ones still checked."""
+        name = self.add_prefix("attachments")
+        files = self.files
+        new = list(files.getlist(name) if hasattr(files, "getlist") else
+                   ([files[name]] if files and files.get(name) else []))
+        return new, self._kept_chosen()
+
+    def attachments_kept(self, kept: list[PendingUpload]) -> None:
+        """List ``kept`` (``services.pending_uploads_keep``'s answer) as this form's kept
+        files, each checked, for the form shown again."""
+        self.kept_uploads = list(kept)
+        if not kept:
+            self.fields.pop(KEPT_FIELD, None)
+            return
+        self._place_kept_field()
+        data = self.data.copy()
+        tokens = [pending.token for pending in kept]
+        if hasattr(data, "setlist"):
+            data.setlist(self.add_prefix(KEPT_FIELD), tokens)
+        else:
+            data[self.add_prefix(KEPT_FIELD)] = tokens
+        self.data = data
 
 
 def attachments_help_text() -> str:
@@ -84,7 +225,8 @@ class RequestFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Rechercher"), required=False, max_length=200,
-        help_text=_("Numéro (SPT-12 ou 12), mots du titre ou de la description."),
+        help_text=_("Numéro (SPT-12 ou 12), mots du titre, de la description ou des "
+                    "commentaires."),
         widget=forms.TextInput(attrs={"type": "search", "class": "form-control"}),
     )
     status = forms.ChoiceField(
@@ -115,6 +257,7 @@ class RequestFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label=_("Trier par"), required=False,
         choices=[
+            ("", _("Pertinence, sinon dernière modification")),
             ("updated", _("Dernière modification")),
             ("newest", _("Plus récentes d'abord")),
             ("oldest", _("Plus anciennes d'abord")),
@@ -144,7 +287,7 @@ class RequestFilterForm(forms.Form):
             type_code=request_type.code if request_type else "",
             state=data.get("state") or "",
             scope=data.get("scope") or "",
-            sort=data.get("sort") or portal_selectors.DEFAULT_SORT,
+            sort=data.get("sort") or "",
         )
 
 
@@ -173,7 +316,7 @@ COLUMN_FIELDS = frozenset({"module", "version", "environment"})
 ALL_TYPE_FIELDS = ("module", "version", "environment", "time_window", "patch_reference")
 
 
-class RequestCreateForm(forms.Form):
+class RequestCreateForm(KeepsAttachmentsMixin, forms.Form):
     title = forms.CharField(
         label=_("Titre"), max_length=200,
         help_text=_("Un résumé en une ligne, par exemple « La clôture mensuelle échoue »."),
@@ -273,7 +416,7 @@ class RequestCreateForm(forms.Form):
 # --- the request page's forms --------------------------------------------------------------------
 
 
-class CommentForm(forms.Form):
+class CommentForm(KeepsAttachmentsMixin, forms.Form):
     body = forms.CharField(
         label=_("Votre commentaire"), required=False, max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),

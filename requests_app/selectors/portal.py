@@ -4,9 +4,12 @@ the types a client may open and the closed request a follow-up refers to."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -30,7 +33,6 @@ from requests_app.models import (
 from requests_app.people import person_name_of
 from requests_app.selectors.access import (
     attachment_list_visible_to,
-    parse_request_key,
     participant_list,
     people_attach,
     request_get_for_user,
@@ -41,6 +43,7 @@ from requests_app.selectors.access import (
 )
 from requests_app.selectors.counting import grouped_count_of_union
 from requests_app.selectors.reference import reference_row
+from requests_app.selectors.search import Search
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 from slo import display as slo_display
 
@@ -63,30 +66,39 @@ SORTS: dict[str, tuple[str, ...]] = {
     "priority": ("priority__rank", "-updated_at", "-number"),
 }
 DEFAULT_SORT = "updated"
+# Without an order chosen, a search lists the best found first (``search_rank``), then as the
+# default order would.
+RELEVANCE_ORDER = ("-search_rank", "-updated_at", "-number")
 
 
 @dataclass(frozen=True)
 class RequestFilters:
-    """What the client asked the list for; empty strings mean "no filter"."""
+    """What the client asked the list for; empty strings mean "no filter" (for ``sort``: the
+    best found first while searching, else ``DEFAULT_SORT``)."""
 
     q: str = ""
     status: str = ""
     type_code: str = ""
     state: str = ""
     scope: str = ""
-    sort: str = DEFAULT_SORT
+    sort: str = ""
+
+    @cached_property
+    def search(self) -> Search:
+        """The search typed, prepared once for the list's counts and rows: the public words
+        only (never an internal note's)."""
+        return Search(self.q)
+
+    @cached_property
+    def found(self) -> dict[int, dict[int, tuple]]:
+        """What a search found, by person (``_found``): read once for counts and pages."""
+        return {}
 
 
-def _search_q(text: str) -> Q:
-    """Every word must match the key (``SPT-12`` or ``12``), the title or the description."""
-    condition = Q()
-    for word in text.split():
-        word_q = Q(title__icontains=word) | Q(description__icontains=word)
-        number = parse_request_key(word)
-        if number is not None:
-            word_q |= Q(number=number)
-        condition &= word_q
-    return condition
+def _order(filters: RequestFilters) -> tuple[str, ...]:
+    if filters.sort in SORTS:
+        return SORTS[filters.sort]
+    return RELEVANCE_ORDER if filters.search.active else SORTS[DEFAULT_SORT]
 
 
 def _participating_q(user: User) -> Q:
@@ -108,8 +120,9 @@ def _filter_q(user: User, filters: RequestFilters, *, by_status: bool) -> Q:
     condition = _scope_q(user, filters.scope)
     if filters.type_code:
         condition &= Q(request_type__code=filters.type_code)
-    if filters.q.strip():
-        condition &= _search_q(filters.q)
+    if filters.search.active:
+        # Each word found in the key, the title, the description or a public comment.
+        condition &= filters.search.q()
     if by_status:
         statuses = _statuses_kept(filters)
         if len(statuses) < len(RequestStatus.choices):  # every status: no condition to test
@@ -140,10 +153,36 @@ def _visible_parts(user: User, condition: Q) -> list[QuerySet[Request]]:
     return [Request.objects.filter(part, condition) for part in _rule_parts(user)]
 
 
+# What orders a search's requests (``_found``), by the name of the list's order key.
+_FOUND_FIELDS = ("pk", "status", "search_rank", "updated_at", "number", "priority_id")
+_FOUND_KEYS: dict[str, Callable[[tuple], Any]] = {
+    "search_rank": itemgetter(1), "updated_at": itemgetter(2), "number": itemgetter(3),
+    "priority__rank": lambda found: reference_row(Priority, found[4]).rank,
+}
+
+
+def _found(user: User, filters: RequestFilters) -> dict[int, tuple]:
+    """{pk: (status, rank, updated_at, number, priority)} of every request a search finds
+    among those this person sees under the other filters (type, scope; not the status), in
+    one query over the rule's parts (each through its indexes). Counting them reads each of
+    them anyway: their counts per status and their order come from the same rows, read once
+    per list."""
+    if user.pk not in filters.found:
+        rank = filters.search.rank()
+        condition = _filter_q(user, filters, by_status=False)
+        parts = [part.annotate(search_rank=rank).order_by().values_list(*_FOUND_FIELDS)
+                 for part in _visible_parts(user, condition)]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else (parts or [[]])[0]
+        filters.found[user.pk] = {pk: tuple(values) for pk, *values in rows}
+    return filters.found[user.pk]
+
+
 def portal_status_counts(user: User, filters: RequestFilters) -> dict[str, int]:
     """How many requests per status under the other filters (search, type, scope), in one
     query over the rule's parts, each counted from its index; statuses with none are absent.
     The list's total and its pages are computed from these (``portal_list_total``)."""
+    if filters.search.active:
+        return dict(Counter(status for status, *_rest in _found(user, filters).values()))
     return grouped_count_of_union(
         Request.objects.filter(_filter_q(user, filters, by_status=False)),
         _rule_parts(user), "status")
@@ -189,20 +228,26 @@ def portal_request_rows(user: User, filters: RequestFilters, *, offset: int, lim
 
     Each part of the access rule gives its first ``offset + limit`` rows in the list's order
     (an index scan that stops there); the parts are merged here, each request once, and the
-    page's rows are read by primary key: the cost follows the page, not the backlog.
+    page's rows are read by primary key: the cost follows the page, not the backlog. A
+    search's rows are ordered from what it found (``_found``).
     """
-    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    order = _order(filters)
     fields = [name.lstrip("-") for name in order]
     wanted = offset + limit
     keys: dict[int, tuple] = {}
-    heads = [part.order_by(*order).values_list("pk", *fields)[:wanted]
-             for part in _visible_parts(user, _filter_q(user, filters, by_status=True))]
-    if len(heads) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        # One round trip: each part still read through its own index, in parentheses.
-        heads = [heads[0].union(*heads[1:], all=True)]
-    for head in heads:
-        for pk, *values in head:
-            keys[pk] = tuple(values)
+    if filters.search.active:
+        statuses = set(_statuses_kept(filters))
+        keys = {pk: tuple(_FOUND_KEYS[name](found) for name in fields)
+                for pk, found in _found(user, filters).items() if found[0] in statuses}
+    else:
+        heads = [part.order_by(*order).values_list("pk", *fields)[:wanted] for part in
+                 _visible_parts(user, _filter_q(user, filters, by_status=True))]
+        if len(heads) > 1 and connection.features.supports_slicing_ordering_in_compound:
+            # One round trip: each part still read through its own index, in parentheses.
+            heads = [heads[0].union(*heads[1:], all=True)]
+        for head in heads:
+            for pk, *values in head:
+                keys[pk] = tuple(values)
     ranked = list(keys)
     # Stable sorts from the last key to the first: each key in its own direction.
     for index in reversed(range(len(order))):
@@ -521,7 +566,8 @@ def clocks_for_requests(requests: list[PortalRow], *, at: datetime) -> dict[int,
 
 
 __all__ = [
-    "DEFAULT_SORT", "SCOPE_COLLEAGUES", "SCOPE_MINE", "SCOPE_PARTICIPATING", "SORTS",
+    "DEFAULT_SORT", "RELEVANCE_ORDER", "SCOPE_COLLEAGUES", "SCOPE_MINE", "SCOPE_PARTICIPATING",
+    "SORTS",
     "STATE_CLOSED", "STATE_OPEN", "RequestFilters", "RequestPage", "TimelineEntry",
     "PortalRow", "PortalRows", "awaited_question", "clocks_for_requests",
     "colleague_list_for_participation",

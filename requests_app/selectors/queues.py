@@ -22,9 +22,10 @@ from requests_app import permissions
 from requests_app.models import KEY_PREFIX, Organisation, Priority, Request, RequestType
 from requests_app.people import person_name_of
 from requests_app.permissions import Role
-from requests_app.selectors.access import parse_request_key, request_list_visible_to
-from requests_app.selectors.counting import BoundedCount, bounded_counts
+from requests_app.selectors.access import request_list_visible_to
+from requests_app.selectors.counting import COUNT_CAP, BoundedCount, bounded_counts
 from requests_app.selectors.reference import reference_row
+from requests_app.selectors.search import Search
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
 
 AnyUser = User | AnonymousUser
@@ -160,18 +161,17 @@ def queue_counts(user: AnyUser, *, now: datetime) -> dict[str, BoundedCount]:
     })
 
 
-def _text_q(text: str) -> Q:
-    number = parse_request_key(text)
-    q = (
-        Q(title__icontains=text)
-        | Q(organisation__name__icontains=text)
-        | Q(reporter__last_name__icontains=text)
-        | Q(reporter__first_name__icontains=text)
-        | Q(rnd_reference__iexact=text)
-    )
-    if number is not None:
-        q |= Q(number=number)
-    return q
+# A search without an order chosen ranks this many of its newest requests, best found first:
+# as many as the list's pages can show (``BoundedPaginator``), whatever the number found.
+RANKED_MAX = COUNT_CAP + 1
+
+
+def _text_q(search: Search) -> Q:
+    """The back office's search: every word in the key, title, description, comments,
+    internal notes or R&D reference, or the whole text in the organisation's or the
+    reporter's name. Each part is served by an index of its own."""
+    named = search.named_q()
+    return search.q() if named is None else search.q() | named
 
 
 def queue_requests(
@@ -204,10 +204,15 @@ def queue_requests(
         queryset = queryset.filter(assignee_id=user.pk)
     elif assignee:
         queryset = queryset.filter(assignee_id=int(assignee))
-    text = (text or "").strip()
-    if text:
-        queryset = queryset.filter(_text_q(text))
-    order = SORTS.get(sort or queue.default_sort, SORTS[queue.default_sort])[1]
+    search = Search(text, internal=True)
+    if search.active:
+        queryset = queryset.filter(_text_q(search))
+    if sort in SORTS or not search.active:
+        order = SORTS.get(sort or queue.default_sort, SORTS[queue.default_sort])[1]
+    else:
+        # The best found first, among as many of the newest found as the pages can show.
+        queryset = search.best_first(queryset, among=RANKED_MAX)
+        order = [F("search_rank").desc(), "-number"]
     # Only what a row shows: each joined table multiplies PostgreSQL's planning time (seven
     # tables took it 18 ms, ten times the query's own run), and the long texts stay behind.
     # A page shows them through ``queue_rows`` (values), completed from the process's copy of

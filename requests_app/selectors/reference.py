@@ -13,6 +13,8 @@ the models' back (``QuerySet.update``, raw SQL, a bulk load) is seen when the st
 changes, or after five minutes at the latest: such writers call ``reference_changed()``.
 
 The objects are shared by every request the process serves: read them, never change them.
+Their translated fields (``requests_app.translation``) read in the language active when they
+are read, so one copy serves every language.
 """
 
 from __future__ import annotations
@@ -24,8 +26,17 @@ from typing import Any
 
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
 
-from requests_app.models import Category, ErpModule, Organisation, Priority, Request, RequestType
+from requests_app.models import (
+    Category,
+    Environment,
+    ErpModule,
+    Organisation,
+    Priority,
+    Request,
+    RequestType,
+)
 from requests_app.selectors.process_copy import ProcessCopy
 
 # The request's foreign keys served from here, and the model each points to.
@@ -39,8 +50,9 @@ _MODELS: tuple[type[Model], ...] = (RequestType, Priority, ErpModule, Organisati
 @dataclass
 class _Rows:
     by_pk: dict[type[Model], dict[int, Model]]
-    # Each model's rows in its ``Meta.ordering``, sorted the first time a select asks.
-    ordered: dict[type[Model], list[Any]] = field(default_factory=dict)
+    # Each model's rows in its ``Meta.ordering`` in a language (names sort differently in
+    # each), sorted the first time a select asks.
+    ordered: dict[tuple[type[Model], str], list[Any]] = field(default_factory=dict)
 
 
 def _load() -> _Rows:
@@ -70,15 +82,40 @@ def reference_row(model: type[Model], pk: int | None) -> Any:
 
 
 def reference_rows(model: type[Model]) -> list[Any]:
-    """Every row of ``model`` in its ``Meta.ordering`` (a select's options), from the copy."""
+    """Every row of ``model`` in its ``Meta.ordering`` in the active language (a select's
+    options), from the copy."""
     copy = REFERENCE_COPY.current()
-    rows = copy.ordered.get(model)
+    ordering = (model, get_language() or "")
+    rows = copy.ordered.get(ordering)
     if rows is None:
         rows = list(copy.by_pk[model].values())
         for name in reversed([str(name) for name in model._meta.ordering or ["pk"]]):
             rows.sort(key=attrgetter(name.lstrip("-")), reverse=name.startswith("-"))
-        copy.ordered[model] = rows
+        copy.ordered[ordering] = rows
     return rows
+
+
+def detail_value(request: Request, field: str) -> Any:
+    """A request's detail field (``REQUEST_FIELDS`` or a plain one) as stored: the primary
+    key of a reference row, an environment's code, a version's text."""
+    return getattr(request, f"{field}_id" if field in REQUEST_FIELDS else field)
+
+
+def detail_text(field: str, value: Any) -> str:
+    """A detail field's stored value as the reader reads it, in the active language: a
+    type's, priority's or module's name, an environment's label; "" for none, or for a
+    reference row deleted since (the caller keeps the text it recorded then)."""
+    if value in (None, ""):
+        return ""
+    model = REQUEST_FIELDS.get(field)
+    if model is not None:
+        row = REFERENCE_COPY.current().by_pk[model].get(value)
+        if row is None:
+            row = model._default_manager.filter(pk=value).first()
+        return "" if row is None else str(row)
+    if field == "environment":
+        return str(Environment(value).label) if value in Environment.values else str(value)
+    return str(value)
 
 
 def reference_attach(requests: Iterable[Request],

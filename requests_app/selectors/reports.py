@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
+from modeltranslation.utils import get_language as mt_language
 
 from requests_app.models import Organisation, Priority
 from slo.reports import Breakdown
@@ -19,6 +21,14 @@ ORGANISATION = "organisation"
 def _ids(keys: Collection[str]) -> list[int]:
     # str.isdigit() alone also takes "²", which int() refuses.
     return [int(key) for key in keys if key.isascii() and key.isdigit() and len(key) <= 18]
+
+
+def _in_reader_language(path: str) -> Coalesce:
+    """A translated field across a relation in the active language, French where it has no
+    translation (modeltranslation rewrites lookups on its own models' querysets only)."""
+    language = mt_language()
+    columns = [f"{path}_{language}", f"{path}_fr"] if language != "fr" else [f"{path}_fr"]
+    return Coalesce(*(NullIf(F(column), Value("")) for column in columns), F(path))
 
 
 def priority_names(keys: Collection[str]) -> list[tuple[str, str]]:
@@ -42,8 +52,8 @@ def organisation_names(keys: Collection[str]) -> list[tuple[str, str]]:
 def report_breakdowns() -> list[Breakdown]:
     return [
         Breakdown(PRIORITY, _("Par priorité"), F("request__priority_id"),
-                  F("request__priority__name"),
-                  [F("request__priority__rank"), F("request__priority__name")],
+                  _in_reader_language("request__priority__name"),
+                  [F("request__priority__rank"), _in_reader_language("request__priority__name")],
                   group_names=priority_names),
         Breakdown(ORGANISATION, _("Par organisation"), F("request__organisation_id"),
                   F("request__organisation__name"), [F("request__organisation__name")],

@@ -1,7 +1,11 @@
 """Every write use case of the request app. Views, tasks and commands call these, nothing
 else changes a request."""
 
-from requests_app.services.attachments import attachments_validate
+from requests_app.services.attachments import (
+    attachments_validate,
+    pending_uploads_keep,
+    pending_uploads_purge,
+)
 from requests_app.services.bulk import BULK_ASSIGN, BulkResult, requests_bulk_apply
 from requests_app.services.comments import comment_add, resolution_confirm, resolution_deny
 from requests_app.services.people import (
@@ -31,7 +35,8 @@ from requests_app.services.transitions import (
 __all__ = [
     "BULK_ASSIGN", "TRANSITION_SERVICES", "BulkResult", "attachments_validate", "comment_add",
     "notifications_mute_set",
-    "participant_add", "participant_remove", "request_ask_customer", "request_assign",
+    "participant_add", "participant_remove", "pending_uploads_keep", "pending_uploads_purge",
+    "request_ask_customer", "request_assign",
     "request_close", "request_close_escalated", "request_close_without_answer",
     "request_close_without_follow_up", "request_create", "request_escalate_to_expert",
     "request_fix_available", "request_propose_resolution", "request_qualify",

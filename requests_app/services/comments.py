@@ -16,6 +16,7 @@ from requests_app.exceptions import InvalidInput, PermissionDenied, TransitionNo
 from requests_app.models import Comment, Request
 from requests_app.services._common import request_for_change, text_length_check, touch
 from requests_app.services.attachments import attachments_store, attachments_validate
+from requests_app.services.search import search_words_add
 from requests_app.services.transitions import customer_reply_fire
 from requests_app.slo_inputs import first_response_follow
 from requests_app.workflow import ConfirmationState, RequestStatus
@@ -53,6 +54,7 @@ def comment_add(
             request=request, author=actor, body=body or _("(pièce jointe)"),
             is_internal=is_internal, created_at=at,
         )
+        search_words_add(request, body, internal=is_internal)
         event = events.commented(request=request, actor=actor, comment=comment,
                                  by_back_office=permissions.is_back_office(actor))
         notifications.notify(event)
@@ -100,6 +102,7 @@ def resolution_confirm(
             comment = Comment.objects.create(
                 request=request, author=actor, body=body.strip(), created_at=at
             )
+            search_words_add(request, comment.body, internal=False)
         request.confirmation_state = ConfirmationState.CONFIRMED
         request.updated_at, request.updated_by = at, actor
         request.save()
@@ -126,6 +129,7 @@ def resolution_deny(
         files = attachments_validate(attachments)
         comment = Comment.objects.create(request=request, author=actor, body=body,
                                          created_at=at)
+        search_words_add(request, body, internal=False)
         notifications.notify(events.resolution_answered(
             request=request, actor=actor, at=at, confirmed=False, comment=comment))
         attachments_store(request=request, actor=actor, files=files, comment=comment, at=at)

@@ -24,9 +24,12 @@ from requests_app.models import (
 )
 from requests_app.people import person_name
 from requests_app.rules import assignment_refusal
+from requests_app.search import search_document
 from requests_app.selectors import request_is_visible_to
+from requests_app.selectors.reference import detail_value
 from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
+from requests_app.services.search import search_vocabulary_add
 from requests_app.slo_inputs import clocks_follow, slo_report_regroup
 
 # The user model (auth.User, not swapped): its class for the type checker, the swappable
@@ -145,8 +148,10 @@ def request_create(
             created_at=at,
             updated_at=at,
             updated_by=actor,
+            search_document=search_document(title[:200], description),
         )
         request.save()
+        search_vocabulary_add(f"{title[:200]}\n{description}")
         notifications.notify(events.request_created(
             request=request, actor=actor, at=at, follows_up=follows_up,
             on_behalf_of=reporter if actor.pk != reporter.pk else None,
@@ -160,11 +165,6 @@ def request_create(
 _DETAIL_FIELDS = ("request_type", "priority", "module", "version", "environment")
 
 
-def _display(request: Request, field: str) -> str:
-    if field == "environment":
-        return request.get_environment_display() or ""
-    value = getattr(request, field)
-    return "" if value is None else str(value)
 
 
 def details_apply(
@@ -181,7 +181,7 @@ def details_apply(
             new = (new or "").strip()
         if field == "environment":
             new = new or ""
-        old_display = _display(request, field)
+        old_value = detail_value(request, field)
         if getattr(request, field) == new:
             continue
         setattr(request, field, new)
@@ -189,7 +189,7 @@ def details_apply(
         events.field_changed(
             request=request, actor=actor, at=at, field=field,
             label=str(Request._meta.get_field(field).verbose_name),
-            old=old_display, new=_display(request, field),
+            old_value=old_value, new_value=detail_value(request, field),
         )
     if "priority" in changed:
         slo_report_regroup(request)

@@ -24,6 +24,7 @@ from requests_app.rules import transition_permitted, transition_refusal
 from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
 from requests_app.services.requests import assignment_apply, details_apply
+from requests_app.services.search import search_words_add
 from requests_app.slo_inputs import clocks_follow, first_response_follow
 from requests_app.workflow import TRANSITIONS, ConfirmationState, RequestStatus
 from slo.calendar import default_calendar
@@ -89,6 +90,9 @@ def _fire(
                 request=request, author=actor, body=comment_body,
                 is_internal=comment_internal, created_at=at,
             )
+            search_words_add(request, comment_body, internal=comment_internal)
+        if rnd_reference:
+            search_words_add(request, rnd_reference, internal=True)
         event = events.status_changed(
             request=request, actor=actor, at=at, transition=name, from_status=from_status,
             comment=comment, rnd_reference=rnd_reference,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from requests_app.models import EventKind
 from requests_app.permissions import is_back_office
+from requests_app.selectors.reference import detail_text
 from requests_app.templatetags.row_html import escaped as _e
 from requests_app.templatetags.row_html import local_text, url_of
 from requests_app.templatetags.spt import (
@@ -132,6 +133,16 @@ def _texts(language: str | None) -> dict[str, str]:
             "internal": _e(_("Note interne")), "attachment": _e(_("Pièce jointe :"))}
 
 
+def _detail_in_reader_language(payload: dict[str, Any], side: str) -> str:
+    """A changed detail's old or new value named in the reader's language; the text recorded
+    with the change for a row deleted since, or a change recorded before values were kept."""
+    if f"{side}_value" in payload:
+        named = detail_text(payload.get("field", ""), payload[f"{side}_value"])
+        if named:
+            return named
+    return payload.get(side) or ""
+
+
 def _body(entry: Any, texts: dict[str, str]) -> str:
     e = entry.event
     payload = e.payload or {}
@@ -146,8 +157,8 @@ def _body(entry: Any, texts: dict[str, str]) -> str:
             f'</span><span class="visually-hidden">{texts["to"]}</span> '
             f'{status_badge_html(e.to_status)}{resolution}</p>')
     elif e.kind == K.FIELD_CHANGED:
-        old = _e(payload["old"]) if payload.get("old") else texts["empty"]
-        new = _e(payload["new"]) if payload.get("new") else texts["empty"]
+        old, new = (_e(_detail_in_reader_language(payload, side)) or texts["empty"]
+                    for side in ("old", "new"))
         parts.append(
             f'<p class="mb-0">{old} <span aria-hidden="true">→</span><span '
             f'class="visually-hidden">{texts["becomes"]}</span> <strong>{new}</strong></p>')

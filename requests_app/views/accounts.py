@@ -1,6 +1,6 @@
-"""The second factor's pages: enrol an authenticator, see the recovery codes once, and give a
-code after the password. Each view parses its input and calls one function of
-``requests_app.two_factor``, where the rules live."""
+"""A person's own pages: the second factor (enrol an authenticator, see the recovery codes
+once, give a code after the password: each view calls one function of
+``requests_app.two_factor``, where the rules live), "Mon profil" and the language switch."""
 
 from __future__ import annotations
 
@@ -8,17 +8,25 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from requests_app import two_factor
-from requests_app.exceptions import InvalidInput
+from requests_app import permissions, two_factor
+from requests_app.exceptions import InvalidInput, RequestNotFound
+from requests_app.forms.profile import LanguageSwitchForm, ProfileForm
 from requests_app.forms.two_factor import EnrolmentConfirmForm, VerificationForm
-from requests_app.views.mixins import AuthenticatedHttpRequest
+from requests_app.middleware import language_cookie_set
+from requests_app.preferences import email_kinds_offered
+from requests_app.selectors import request_get_for_user
+from requests_app.selectors.profile import muted_request_list
+from requests_app.services import notifications_mute_set
+from requests_app.services.profile import profile_language_set, profile_update
+from requests_app.views.mixins import AuthenticatedHttpRequest, VerifiedLoginRequiredMixin
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -156,4 +164,86 @@ class VerifyView(LoginRequiredMixin, View):
                     throttled: str = "") -> HttpResponse:
         return render(self.request, "registration/two_factor_verify.html", {
             "form": form, "next": safe_next(self.request), "throttled": throttled,
+        }, status=status)
+
+
+class LanguageSwitchView(View):
+    """The header's language switch (POST ``language``, ``next``): for everyone, a cookie;
+    for a signed-in person also their profile, so the next session and their e-mails speak
+    it (``UserLanguageMiddleware`` keeps the cookie in step)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = LanguageSwitchForm(request.POST)
+        if not form.is_valid():
+            return render(request, "partials/error_page.html", {
+                "error": InvalidInput(_("Cette langue n'est pas proposée."))}, status=400)
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            profile_language_set(user=request.user, language=language)
+        translation.activate(language)
+        response = HttpResponseRedirect(safe_next(request) or reverse("home"))
+        language_cookie_set(response, language)
+        return response
+
+
+class ProfileView(VerifiedLoginRequiredMixin, View):
+    """``/accounts/profile/``, "Mon profil": name, language, the e-mails one gets, and the
+    requests one muted (each can be turned back on)."""
+
+    request: AuthenticatedHttpRequest
+
+    def _form(self, data: Any = None) -> ProfileForm:
+        user = self.request.user
+        profile = getattr(user, "profile", None)
+        off = set(profile.email_kinds_off or ()) if profile is not None else set()
+        back_office = permissions.is_back_office(user)
+        initial = {
+            "first_name": user.first_name, "last_name": user.last_name,
+            "language": (profile.language if profile is not None else "")
+            or translation.get_language(),
+            "emails_on": [kind for kind in email_kinds_offered(back_office=back_office)
+                          if kind not in off],
+        }
+        return ProfileForm(data, initial=initial, back_office=back_office)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page(self._form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "unmute":
+            return self.unmute(request)
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_page(form, status=400)
+        data = form.cleaned_data
+        try:
+            profile_update(user=self.request.user, first_name=data["first_name"],
+                           last_name=data["last_name"], language=data["language"],
+                           email_kinds_off=data["email_kinds_off"])
+        except InvalidInput as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return self.render_page(form, status=400)
+        translation.activate(data["language"])
+        messages.success(request, _("Votre profil est enregistré."))
+        response = redirect("profile")
+        language_cookie_set(response, data["language"])
+        return response
+
+    def unmute(self, request: HttpRequest) -> HttpResponse:
+        """"Réactiver" beside a muted request: the request must still be visible (else the
+        same 404 as its page)."""
+        try:
+            target = request_get_for_user(self.request.user, request.POST.get("request", ""))
+        except RequestNotFound as error:
+            raise Http404 from error
+        notifications_mute_set(actor=self.request.user, request=target, muted=False)
+        messages.success(request, _("Les notifications de %(key)s sont réactivées.")
+                         % {"key": target.key})
+        return redirect(reverse("profile") + "#notifications-coupees")
+
+    def render_page(self, form: ProfileForm, *, status: int = 200) -> HttpResponse:
+        user = self.request.user
+        return render(self.request, "registration/profile.html", {
+            "form": form, "muted": muted_request_list(user),
+            "back_office": permissions.is_back_office(user),
         }, status=status)

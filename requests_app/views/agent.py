@@ -46,7 +46,10 @@ from requests_app.views.mixins import (
     flood_refusal,
     history_before,
     history_fragment,
+    htmx_target,
     refusal_on_form,
+    uploads_keep,
+    varies_with_htmx,
 )
 from requests_app.workflow import TRANSITIONS, action_label
 from slo.display import nearest_clock_views_for
@@ -96,14 +99,26 @@ class QueueIndexView(AgentPageMixin, TemplateView):
 
 
 class QueueView(AgentPageMixin, ListView):
-    """/agent/queues/<queue>/: a queue, filtered, sorted (nearest SLO due time by default),
-    paginated, with bulk actions."""
+    """/agent/queues/<queue>/: a queue, filtered, sorted (nearest SLO due time by default,
+    the best found first while searching), paginated, with bulk actions. To htmx only the
+    part a search typed replaces: the results (the queue's own search field) or the page's
+    content (the side navigation's search box)."""
 
     request: AuthenticatedHttpRequest  # behind BackOfficeRequiredMixin
     template_name = "agent/queues/queue.html"
+    FRAGMENTS = {"agent-queue-results": "agent/queues/queue_results.html",
+                 "agent-content": "agent/queues/queue_content.html"}
     context_object_name = "requests"
     paginate_by = 50
     paginator_class = BoundedPaginator
+
+    def get_template_names(self) -> list[str]:
+        fragment = self.FRAGMENTS.get(htmx_target(self.request))
+        return [fragment] if fragment else super().get_template_names()
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        context["fragment"] = htmx_target(self.request)
+        return varies_with_htmx(super().render_to_response(context, **kwargs))
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         queue = queues.queue_get(kwargs["queue"])
@@ -301,6 +316,7 @@ class RequestPageMixin(AgentPageMixin):
         its field, a short page for an action the page never offers (a role, a condition),
         or the page as it is now with the message (closed or changed meanwhile)."""
         if refusal_on_form(error, form):
+            uploads_keep(self.request, form)
             return self.render_page(request_obj.key, status=error.status,
                                     bound={bound_key: form})
         if isinstance(error, PermissionDenied | TransitionNotAllowed):
@@ -380,6 +396,7 @@ class AgentActionView(RequestPageMixin, View):
             return self.refused(request_obj, refusal)
         form = self.make_form(request_obj)
         if not form.is_valid():
+            uploads_keep(request, form)
             return self.render_page(key, status=400, bound={self.bound_key: form})
         try:
             message = self.perform(request_obj, form)
@@ -428,7 +445,8 @@ class CommentView(AgentActionView):
     flood = "comment"
 
     def make_form(self, request_obj: Request) -> Any:
-        return AgentCommentForm(self.request.POST, self.request.FILES, prefix="comment")
+        return AgentCommentForm(self.request.POST, self.request.FILES, prefix="comment",
+                                uploader=self.request.user)
 
     def perform(self, request_obj: Request, form: Any) -> str:
         comment = services.comment_add(actor=self.request.user, request=request_obj,

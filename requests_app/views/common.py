@@ -1,4 +1,5 @@
-"""Pages every audience shares: the landing redirect, health, attachment downloads, errors."""
+"""Pages every audience shares: the landing redirect, health, attachment downloads and
+previews, errors."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import re
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.files import File
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from requests_app import permissions, selectors, two_factor
+from requests_app.attachment_types import SNIFF_BYTES, inline_type
 from requests_app.exceptions import RequestNotFound
+from requests_app.models import Attachment
 
 
 @login_required
@@ -77,10 +82,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 _ATTACHMENT_TOKEN = re.compile(r"[0-9a-f]{32}", re.ASCII)
 
 
-@login_required
-@require_GET
-def attachment_download(request: HttpRequest, token: str) -> FileResponse:
-    """Only for people who may see the request; always a download, never rendered inline."""
+def _attachment_file(request: HttpRequest, token: str) -> tuple[Attachment, File]:
+    """The attachment behind ``token`` and its opened file, through the download's access rule
+    (``attachment_get_for_user``): 404 for what this person may not see."""
     # What cannot be a token is never looked up (a NUL in it made PostgreSQL raise).
     if not _ATTACHMENT_TOKEN.fullmatch(token):
         raise Http404(_("Pièce jointe introuvable."))
@@ -89,15 +93,54 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
     except RequestNotFound as exc:
         raise Http404(str(exc)) from exc
     try:
-        handle = attachment.file.open("rb")
+        return attachment, attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("Fichier introuvable.")) from exc
+
+
+def _as_download(attachment: Attachment, handle: File) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name,
         content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+    """Only for people who may see the request; always a download, never rendered inline."""
+    return _as_download(*_attachment_file(request, token))
+
+
+# What an attachment looked at in the page may do: nothing. Its document is sandboxed (no
+# script, an origin of its own) and loads nothing, shown only in the portal's own pages. The
+# sandbox is the response's own: Chromium refuses to show a PDF in an <iframe sandbox>, even
+# with every allow- token, but shows one whose response carries this policy.
+PREVIEW_POLICY = "default-src 'none'; img-src 'self'; frame-ancestors 'self'; sandbox"
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def attachment_preview(request: HttpRequest, token: str) -> FileResponse:
+    """An image or PDF looked at in the page (the download's access rule). Inline only when
+    its first bytes are one of those formats and the one its name says, with that type from
+    our own list; anything else, SVG and HTML included, is the download."""
+    attachment, handle = _attachment_file(request, token)
+    head = handle.read(SNIFF_BYTES)
+    handle.seek(0)
+    content_type = inline_type(head, declared=attachment.content_type)
+    if content_type is None:
+        return _as_download(attachment, handle)
+    response = FileResponse(handle, as_attachment=False, filename=attachment.original_name,
+                            content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PREVIEW_POLICY
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -10,12 +10,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from portal.errors import SptError
-from requests_app import permissions, two_factor
+from requests_app import permissions, services, two_factor
 from requests_app.exceptions import InvalidInput, RequestNotFound
+from requests_app.forms.portal import KeepsAttachmentsMixin
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -113,6 +115,18 @@ def refusal_on_form(error: SptError, form: forms.Form | None) -> bool:
     return True
 
 
+def uploads_keep(request: HttpRequest, form: forms.Form | None) -> None:
+    """A form going back to its sender with an error keeps the files they had chosen: each
+    acceptable one is kept for them (``services.pending_uploads_keep``) and listed on the
+    form, to be attached when it is sent again."""
+    if not isinstance(form, KeepsAttachmentsMixin) or not request.user.is_authenticated:
+        return
+    files, kept = form.uploads_to_keep()
+    if files or kept:
+        kept = services.pending_uploads_keep(owner=request.user, files=files, kept=kept)
+    form.attachments_kept(kept)
+
+
 HISTORY_FRAGMENT = "partials/request_timeline.html"
 
 
@@ -126,6 +140,23 @@ def history_before(request: HttpRequest) -> int | None:
     if not (value.isascii() and value.isdigit()) or len(value) > 10:
         raise Http404(gettext_lazy("Cette page de l'historique n'existe pas."))
     return int(value)
+
+
+def htmx_target(request: HttpRequest) -> str:
+    """The id of the element an htmx request replaces with the answer: the caller then renders
+    only that part. "" for a whole page: without htmx, or when htmx restores a page of its
+    history, which needs all of it."""
+    if (not request.headers.get("HX-Request")
+            or request.headers.get("HX-History-Restore-Request")):
+        return ""
+    return request.headers.get("HX-Target", "")
+
+
+def varies_with_htmx(response: HttpResponse) -> HttpResponse:
+    """A URL that answers a part of its page to htmx and the whole page otherwise: a cache
+    (the browser's, for the back button) must keep them apart."""
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 def history_fragment(request: HttpRequest, page: Any) -> HttpResponse | None:

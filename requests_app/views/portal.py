@@ -32,7 +32,10 @@ from requests_app.views.mixins import (
     flood_refusal,
     history_before,
     history_fragment,
+    htmx_target,
     refusal_on_form,
+    uploads_keep,
+    varies_with_htmx,
 )
 from requests_app.workflow import RequestStatus
 
@@ -56,9 +59,12 @@ def _refusal(request: HttpRequest, error: SptError) -> HttpResponse:
 
 
 class RequestListView(ClientRequiredMixin, View):
-    """Mes demandes: filters, search, sorting, counts per status, pagination."""
+    """Mes demandes: filters, search, sorting, counts per status, pagination. To htmx (the
+    search box, as the client types) only the results: counts, rows and pages."""
 
     template_name = "portal/requests/list.html"
+    results_template = "portal/requests/list_results.html"
+    RESULTS_ID = "spt-results"
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = portal_forms.RequestFilterForm(request.GET or None)
@@ -102,8 +108,12 @@ class RequestListView(ClientRequiredMixin, View):
             "has_advanced_filters": any(
                 request.GET.get(name) for name in ("status", "type", "state", "scope", "sort")
             ),
+            "results_id": self.RESULTS_ID,
         }
-        return render(request, self.template_name, context, status=status)
+        fragment = htmx_target(request) == self.RESULTS_ID
+        return varies_with_htmx(render(
+            request, self.results_template if fragment else self.template_name,
+            {**context, "fragment": fragment}, status=status))
 
 
 # --- Nouvelle demande ----------------------------------------------------------------------------
@@ -175,9 +185,10 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
         if flooded is not None:
             return flooded
         form = portal_forms.RequestCreateForm(
-            request.POST, request.FILES, request_type=request_type
+            request.POST, request.FILES, request_type=request_type, uploader=request.user
         )
         if not form.is_valid():
+            uploads_keep(request, form)
             return self._render(form, follows_up, status=400)
         try:
             created = services.request_create(
@@ -187,6 +198,7 @@ class RequestCreateView(ClientRequiredMixin, _FollowUpMixin, View):
         except SptError as error:
             if not refusal_on_form(error, form):
                 form.add_error(None, error.message)
+            uploads_keep(request, form)
             return self._render(form, follows_up, status=error.status)
         messages.success(request, _(
             "Votre demande %(key)s a été envoyée. Le Customer Service (FrontDesk) va la "
@@ -309,6 +321,7 @@ class RequestActionView(ClientRequiredMixin, View):
             form = self.form_class(request.POST, request.FILES, prefix=self.prefix,
                                    **self.form_kwargs(target))
             if not form.is_valid():
+                uploads_keep(request, form)
                 return render_request_page(request, target.key, status=400,
                                            bound={self.prefix: form})
             data = form.cleaned_data
@@ -322,6 +335,7 @@ class RequestActionView(ClientRequiredMixin, View):
                     form.add_error(None, error.message)
                 else:
                     messages.error(request, error.message)
+            uploads_keep(request, form)
             return render_request_page(request, target.key, status=error.status,
                                        bound={self.prefix: form} if form else None)
         messages.success(request, message)
@@ -337,6 +351,9 @@ class CommentAddView(RequestActionView):
     form_class = portal_forms.CommentForm
     prefix = "comment"
     anchor = "historique"
+
+    def form_kwargs(self, target: Request) -> dict[str, Any]:
+        return {"uploader": self.request.user}
 
     def perform(self, target: Request, data: dict[str, Any]) -> str:
         comment = services.comment_add(

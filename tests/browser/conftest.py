@@ -116,8 +116,11 @@ def browser_context_args(browser_context_args: dict) -> dict:
 # Every URL whose host is not this machine's. A regular expression is matched by Playwright's
 # driver itself: the live server's own requests never make the round trip through Python that
 # a "**/*" route costs (about 60 % of the browser tests' time), only the ones to abort do.
+# chrome:// and chrome-extension:// are the browser's own pages, not sites: its PDF viewer
+# (an attachment's "Aperçu") is made of them.
 OFF_HOST = re.compile(
     r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?(?:[/?#]|$))"
+    r"(?!chrome(?:-extension)?://)"
     r"[a-z][a-z0-9+.-]*://"
 )
 

@@ -220,7 +220,8 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, *, broker_url: str, smtp_port: int, directory: Path) -> None:
+    def __init__(self, *, broker_url: str, smtp_port: int, directory: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.log = directory / "worker.log"
         self.env = {
             **os.environ,
@@ -232,6 +233,10 @@ class Worker:
             "EMAIL_PORT": str(smtp_port),
             "SPT_VAR_DIR": str(directory / "var"),
             "PYTHONUNBUFFERED": "1",
+            # Each e-mail at once, as the test process writes them (the grouping's own live
+            # test sets a window for both).
+            "NOTIFICATION_GROUP_SECONDS": "0",
+            **(extra_env or {}),
         }
         self.env.pop("CELERY_TASK_ALWAYS_EAGER", None)
         self.process: subprocess.Popen | None = None

@@ -9,6 +9,7 @@ worker).
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,17 +82,31 @@ def in_progress(walk, colleague, client_user):
 # --- request received ------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_request_received_goes_to_frontdesk_not_to_the_client_who_opened_it(
+def test_request_received_goes_to_frontdesk_and_a_receipt_to_the_client_who_opened_it(
     client_user, frontdesk, frontdesk2, daily, servicedesk
 ):
     before = mark()
-    request = factories.make_request(client_user)
+    request = factories.make_request(client_user, description="Erreur **4512** à la validation.")
     assert sent_since(before) == {("frontdesk", N.REQUEST_RECEIVED),
-                                  ("frontdesk2", N.REQUEST_RECEIVED)}
+                                  ("frontdesk2", N.REQUEST_RECEIVED),
+                                  ("client", N.REQUEST_RECEIVED)}
     row = OutboundMessage.objects.get(recipient=frontdesk)
     assert row.subject == f"[{request.key}] La clôture mensuelle échoue — Demande reçue"
     assert f"/agent/requests/{request.key}/" in row.body_text
-    assert "Erreur 4512" in row.body_text  # the description, for triage
+    assert "Erreur **4512**" in row.body_text  # the description, for triage
+
+    receipt = OutboundMessage.objects.get(recipient=client_user)
+    assert receipt.subject == (
+        f"Nous avons bien reçu votre demande {request.key} — La clôture mensuelle échoue")
+    for part in (receipt.body_text, receipt.body_html):
+        assert f"Nous avons bien reçu votre demande {request.key}." in part
+        assert "Support" in part and request.priority.name in part
+        assert f"http://127.0.0.1:8000/portal/requests/{request.key}/" in part
+    assert "Erreur **4512** à la validation." in receipt.body_text
+    assert "Erreur <strong>4512</strong> à la validation." in receipt.body_html
+    assert "/agent/" not in receipt.body_text + receipt.body_html
+    # Sent at once, not held for news to go with.
+    assert receipt.next_attempt_at == receipt.created_at
 
 
 @pytest.mark.django_db
@@ -104,6 +119,7 @@ def test_request_opened_on_behalf_tells_the_reporter_with_a_portal_link(
                                   ("frontdesk", N.REQUEST_RECEIVED)}
     row = OutboundMessage.objects.get(recipient=client_user)
     assert row.to_address == "client@example.test"
+    assert row.subject.startswith(f"Nous avons bien reçu votre demande {request.key} — ")
     assert f"http://127.0.0.1:8000/portal/requests/{request.key}/" in row.body_text
     assert "/agent/" not in row.body_text + row.body_html
     assert "pour le compte de" in row.body_text
@@ -112,41 +128,31 @@ def test_request_opened_on_behalf_tells_the_reporter_with_a_portal_link(
 # --- public status change --------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_public_status_change_reaches_reporter_and_participants_only(
-    client_user, colleague, frontdesk, daily
+def test_taking_a_request_in_charge_reaches_reporter_and_participants_only(
+    walk, client_user, colleague, daily, servicedesk
 ):
-    request = factories.make_request(client_user)
+    request = walk(S.QUALIFIED)
     services.participant_add(actor=client_user, request=request, user=colleague)
     before = mark()
-    services.request_qualify(
-        actor=frontdesk, request=request, request_type=request.request_type,
-        priority=request.priority, module=factories.module(), version="24.1",
-        environment="production",
-    )
+    services.request_start(actor=daily, request=request, assignee=servicedesk)
     assert sent_since(before) == {("client", N.STATUS_CHANGED), ("client2", N.STATUS_CHANGED)}
     row = OutboundMessage.objects.get(pk__gt=before, recipient=client_user)
-    assert row.subject.endswith("— Nouveau statut : Qualifié")
-    assert "La demande a été réceptionnée et validée" in row.body_text
+    assert row.subject.endswith("— Nouveau statut : En cours")
+    assert "Nous travaillons à répondre à votre demande" in row.body_text
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", ["escalate_to_expert", "send_to_rnd"])
-def test_status_change_with_an_internal_note_tells_the_client_without_the_note(
+def test_a_hop_inside_customer_service_tells_the_client_nothing(
     action, in_progress, servicedesk
 ):
     before = mark()
     if action == "escalate_to_expert":
         services.request_escalate_to_expert(actor=servicedesk, request=in_progress, note=SECRET)
-        label = "En attente triage"
     else:
         services.request_send_to_rnd(actor=servicedesk, request=in_progress,
                                      rnd_reference="RD-42", comment=SECRET)
-        label = "En attente R&D"
-    assert sent_since(before) == {("client", N.STATUS_CHANGED), ("client2", N.STATUS_CHANGED)}
-    for row in rows_since(before):
-        assert label in row.subject
-        assert SECRET not in row.subject + row.body_text + row.body_html
-        assert "Commentaire de" not in row.body_text
+    assert sent_since(before) == set()
 
 
 @pytest.mark.django_db
@@ -391,10 +397,13 @@ def test_no_internal_note_in_any_email_across_a_whole_life(
         assert SECRET not in row.subject + row.body_text + row.body_html, row.kind
     client_kinds = [row.kind for row in rows if row.recipient_id in (client_user.pk,
                                                                      colleague.pk)]
-    # Qualifié, En cours, En attente triage, En attente R&D, En cours: five each.
-    assert client_kinds.count(N.STATUS_CHANGED) == 10
+    # The receipt (to the reporter, the colleague joined later); then only "En cours" when it
+    # was taken in charge: not Qualifié, En attente triage, En attente R&D, nor the way back.
+    assert client_kinds.count(N.REQUEST_RECEIVED) == 1
+    assert client_kinds.count(N.STATUS_CHANGED) == 2
     assert client_kinds.count(N.CONFIRMATION_REQUEST) == 2
     assert client_kinds.count(N.CLOSED) == 2
+    assert len(client_kinds) == 7
 
 
 # --- languages ------------------------------------------------------------------------------------
@@ -434,7 +443,7 @@ def test_recipients_of_one_event_each_get_their_own_language(client_user, frontd
     assert subjects["frontdesk"].endswith("— Demande reçue")
     assert subjects["frontdesk2"].endswith("— Anfrage eingegangen")
     assert subjects[english.username].endswith("— Request received")
-    assert subjects["client"].endswith("— Anfrage eingegangen")
+    assert subjects["client"].startswith("Wir haben Ihre Anfrage")
 
 
 @pytest.mark.django_db
@@ -442,8 +451,8 @@ def test_a_person_without_profile_gets_french(client_user, frontdesk):
     Profile.objects.filter(user=frontdesk).delete()
     before = mark()
     factories.make_request(client_user)
-    row = OutboundMessage.objects.get(pk__gt=before)
-    assert (row.recipient_id, row.language) == (frontdesk.pk, "fr")
+    row = OutboundMessage.objects.get(pk__gt=before, recipient=frontdesk)
+    assert row.language == "fr"
 
 
 # --- e-mail form ----------------------------------------------------------------------------------
@@ -452,7 +461,7 @@ def test_a_person_without_profile_gets_french(client_user, frontdesk):
 def test_title_is_plain_in_text_and_escaped_in_html(client_user, frontdesk):
     before = mark()
     request = factories.make_request(client_user, title="Erreur <script> & « rapport »")
-    row = OutboundMessage.objects.get(pk__gt=before)
+    row = OutboundMessage.objects.get(pk__gt=before, recipient=frontdesk)
     assert row.subject == (
         f"[{request.key}] Erreur <script> & « rapport » — Demande reçue"
     )
@@ -469,8 +478,16 @@ def test_links_use_portal_base_url(settings, client_user, frontdesk):
     settings.PORTAL_BASE_URL = "https://support.example.ch"
     before = mark()
     request = factories.make_request(client_user)
-    row = OutboundMessage.objects.get(pk__gt=before)
-    assert f'href="https://support.example.ch/agent/requests/{request.key}/"' in row.body_html
+    links = {}
+    for row in rows_since(before):
+        found = set(re.findall(r'href="([^"]+)"', row.body_html))
+        assert found == set(re.findall(r"https?://\S+", row.body_text))
+        links[row.recipient.username] = found
+    assert links == {
+        "frontdesk": {f"https://support.example.ch/agent/requests/{request.key}/"},
+        "client": {f"https://support.example.ch/portal/requests/{request.key}/"},
+    }
+    assert "127.0.0.1" not in OutboundMessage.objects.get(recipient=frontdesk).body_html
 
 
 # --- bounded queries --------------------------------------------------------------------------
@@ -511,7 +528,7 @@ def test_one_event_costs_two_queries_whatever_the_number_of_recipients(
         # One SELECT of the people (mutes and roles as subqueries), one INSERT of the rows.
         with django_assert_num_queries(2):
             rows = notifications.notify(event)
-        assert len(rows) == 1 + more
+        assert len(rows) == 2 + more  # FrontDesk and the client's receipt
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from requests_app import services
-from requests_app.models import EventKind, Request, RequestEvent
+from requests_app.models import EventKind, Profile, Request, RequestEvent
 from requests_app.services.people import notifications_mute_set
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -132,8 +132,8 @@ def test_a_client_reads_the_internal_steps_without_names_nor_references(
 ])
 def test_the_readers_grammar_in_german_and_english(client, client_user, eventful, settings,
                                                    language, mine, theirs):
+    Profile.objects.filter(user=client_user).update(language=language)
     client.force_login(client_user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     said = "\n".join(lines(client, eventful))
     assert mine in said and theirs in said, said
     assert "a commenté" not in said and "avez" not in said

@@ -3,8 +3,9 @@
 What it writes, through the real models' tables (every column of every model, so that a field
 added later gets its default): ~200 organisations with 2–3 contacts each, agents in every
 role, a benchmark customer (``volume.client``) who reports every 100th request, 18 % of the
-requests open across the open statuses, three public comments each (agent, client, agent),
-the history lines of each request's path, and SLO clocks built by the real engine from that
+requests open across the open statuses, three public comments each (agent, client, agent;
+the client's names a screen, words found in comments only), their search documents, the
+history lines of each request's path, and SLO clocks built by the real engine from that
 history (so each is consistent with its status), over two years of dates. The ``SPT-<n>``
 counter ends at the last number, so the next request gets the next one.
 
@@ -48,6 +49,7 @@ from requests_app.models import (
     RequestType,
 )
 from requests_app.permissions import Role
+from requests_app.search import search_normalise, search_segment
 from requests_app.selectors.reference import reference_changed
 from requests_app.workflow import TRANSITIONS, ConfirmationState, Resolution
 from requests_app.workflow import RequestStatus as S
@@ -78,9 +80,18 @@ TARGET = {"qualify": S.QUALIFIED, "start": S.IN_PROGRESS, "escalate_to_expert":
           S.AWAITING_TRIAGE, "send_to_rnd": S.AWAITING_RND, "ask_customer":
           S.AWAITING_CUSTOMER, "propose_resolution": S.AWAITING_CUSTOMER, "close": S.CLOSED}
 DESCRIPTION = "La validation affiche une erreur.\n\n**Étapes** : ouvrir, valider."
-STAFF_COMMENT, CLIENT_COMMENT = "Merci, nous analysons.", "Voici la capture."
+STAFF_COMMENT = "Merci, nous analysons."
+# The client's comment names a screen: words found in comments only (the searches of the
+# benchmarks), each in about one request in twelve.
+CLIENT_COMMENT = "Voici la capture de l'écran « {} »."
+SCREENS = ("lettrage", "échéancier", "amortissement", "relance", "acompte", "escompte",
+           "ristourne", "décompte", "provision", "reliquat", "avoir", "prorata")
 WORDS = ("clôture mensuelle", "facture fournisseur", "écriture TVA", "salaires", "inventaire",
          "commande client", "bon de livraison", "rapprochement bancaire", "budget", "stock")
+
+
+# The words of the texts every request repeats, normalised once.
+_segment = lru_cache(maxsize=64)(search_segment)
 
 
 class Table:
@@ -153,7 +164,7 @@ def write(table: Table, rows: Sequence[tuple]) -> None:
             )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def rendered(text: str) -> str:
     """The stored HTML of a text, as ``Request.save`` and ``Comment.save`` would store it."""
     return str(render_markdown(text))
@@ -285,6 +296,7 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         people = self._people(rng)
         self._requests(total, rng, people)
+        self._vocabulary()
         self._reset_sequences()
         # The SLO report's roll-ups of every month the backlog spans, as the sweep keeps them.
         rollups.rollups_refresh_all()
@@ -401,9 +413,10 @@ class Command(BaseCommand):
         ids[Request] += 1
         last = moments[-1][0] if moments else created
         past = status != S.OPEN
+        title = f"{rng.choice(WORDS).capitalize()} : erreur {rng.randint(1000, 9999)}"
+        client_comment = CLIENT_COMMENT.format(rng.choice(SCREENS))
         values: dict[str, Any] = {
-            "id": request_id, "number": number,
-            "title": f"{rng.choice(WORDS).capitalize()} : erreur {rng.randint(1000, 9999)}",
+            "id": request_id, "number": number, "title": title,
             "description": DESCRIPTION, "description_html": rendered(DESCRIPTION),
             "request_type_id": request_type.pk, "priority_id": priority.pk,
             "organisation_id": organisation, "reporter_id": reporter,
@@ -422,6 +435,12 @@ class Command(BaseCommand):
             "awaiting_customer_since": last if status == S.AWAITING_CUSTOMER else None,
             "customer_reply_due_at": (calendar.add_business_days(last, 10)
                                       if status == S.AWAITING_CUSTOMER else None),
+            # As ``search_document`` and the comment services write it: the title, the
+            # description, then the three public comments in their order.
+            "search_document": search_normalise(title) + "".join(
+                _segment(text) for text in (DESCRIPTION, STAFF_COMMENT, client_comment,
+                                            STAFF_COMMENT)),
+            "search_internal": _segment("RD-1") if status == S.AWAITING_RND else "",
         }
         request_values = values
         events = rows[RequestEvent]
@@ -446,7 +465,7 @@ class Command(BaseCommand):
             ((rng.choice(staff), True), (reporter, False), (servicedesk, True))
         ):
             when = created + (last - created) * (index + 1) / 4 + timedelta(minutes=index + 1)
-            body = STAFF_COMMENT if by_staff else CLIENT_COMMENT
+            body = STAFF_COMMENT if by_staff else client_comment
             comment_id = ids[Comment]
             ids[Comment] += 1
             rows[Comment].append(tables[Comment].row({
@@ -486,6 +505,17 @@ class Command(BaseCommand):
         request_values["slo_warn_at"] = min((c.warn_at for c in running if c.warn_at),
                                             default=None)
         rows[Request].append(tables[Request].row(request_values))
+
+    def _vocabulary(self) -> None:
+        """PostgreSQL: the words of the documents written into the vocabulary that completes
+        a word being typed (``selectors.search``), as the services add them one by one."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO requests_app_searchword (word) SELECT word FROM "
+                "ts_stat('SELECT search_vector FROM requests_app_request') ORDER BY word "
+                "ON CONFLICT DO NOTHING")
 
     def _reset_sequences(self) -> None:
         """Sequences past the ids written, and fresh planner statistics: after a bulk load

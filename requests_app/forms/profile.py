@@ -1,0 +1,60 @@
+"""Input of "Mon profil" and of the header's language switch: parsed and bounded; which
+e-mails may be turned off is ``requests_app.preferences``'s rule, checked again by the
+service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models import NotificationKind
+from requests_app.preferences import email_kinds_offered, may_turn_off
+from requests_app.services.profile import NAME_MAX_LENGTH
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    from django.utils.translation import get_language_info
+
+    return [(code, get_language_info(code)["name_local"].capitalize())
+            for code, _name in settings.LANGUAGES]
+
+
+class LanguageSwitchForm(forms.Form):
+    language = forms.ChoiceField(choices=_language_choices)
+    next = forms.CharField(required=False, max_length=2000)
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=NAME_MAX_LENGTH, required=False,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Nom"), max_length=NAME_MAX_LENGTH, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    language = forms.ChoiceField(
+        label=_("Langue"), choices=_language_choices,
+        help_text=_("Celle du portail et de vos e-mails."))
+    emails_on = forms.MultipleChoiceField(
+        label=_("E-mails que je reçois"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, back_office: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(NotificationKind.choices)
+        self.offered = email_kinds_offered(back_office=back_office)
+        field = self.fields["emails_on"]
+        field.choices = [(kind, labels[kind]) for kind in self.offered]
+        # Shown ticked and greyed: the form cannot turn them off (a disabled box is not
+        # posted, so the cleaning below adds them back).
+        field.locked = [kind for kind in self.offered if not may_turn_off(kind)]
+
+    def name_fields(self) -> list[forms.BoundField]:
+        return [self["first_name"], self["last_name"]]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "emails_on" in cleaned:
+            on = set(cleaned["emails_on"])
+            cleaned["email_kinds_off"] = [kind for kind in self.offered
+                                          if kind not in on and may_turn_off(kind)]
+        return cleaned

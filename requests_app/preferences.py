@@ -1,0 +1,43 @@
+"""Which e-mails a person may turn off on "Mon profil", and whether they want one.
+
+The confirmation request cannot be turned off: the requester must answer it (seed, element
+8, as a muted request still sends it), nor can an account's own messages (password reset).
+The kinds offered are those the person can receive: a client hears about their requests,
+the back office also about the customers' answers and the SLO clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from requests_app.models import NotificationKind as K
+from requests_app.models import Profile
+
+ALWAYS_SENT = frozenset({K.CONFIRMATION_REQUEST, K.PASSWORD_RESET})
+
+# In the order the profile page lists them.
+CLIENT_KINDS = (K.REQUEST_RECEIVED, K.AGENT_COMMENT, K.STATUS_CHANGED,
+                K.CONFIRMATION_REQUEST, K.CLOSED)
+BACK_OFFICE_KINDS = (K.REQUEST_RECEIVED, K.CLIENT_COMMENT, K.AGENT_COMMENT, K.STATUS_CHANGED,
+                     K.CONFIRMATION_REQUEST, K.CONFIRMED, K.DENIED, K.CLOSED, K.SLO_WARNING,
+                     K.SLO_BREACHED)
+
+
+def email_kinds_offered(*, back_office: bool) -> tuple[str, ...]:
+    """The kinds of e-mail the profile page lists for a person of this side."""
+    return BACK_OFFICE_KINDS if back_office else CLIENT_KINDS
+
+
+def may_turn_off(kind: str) -> bool:
+    return kind not in ALWAYS_SENT
+
+
+def wants_email(person: Any, kind: str) -> bool:
+    """False when ``person`` turned this kind off (their profile already loaded, as
+    ``notifications.recipients_for`` selects it)."""
+    if not may_turn_off(kind):
+        return True
+    try:
+        profile = person.profile
+    except Profile.DoesNotExist:
+        return True
+    return kind not in (profile.email_kinds_off or ())
