@@ -110,7 +110,7 @@ def explain(figure: Figure) -> list[str]:
     sql = figure.costliest
     if sql.startswith("DECLARE"):  # a server-side cursor: explain the query it runs
         sql = sql[sql.index(" FOR ") + len(" FOR "):]
-    if not sql.lstrip().upper().startswith("SELECT"):
+    if not sql.lstrip(" (").upper().startswith("SELECT"):  # a union: "(SELECT …) UNION …"
         return [f"  (not a SELECT: {sql[:60]})"]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql)

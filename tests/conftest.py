@@ -25,10 +25,9 @@ REFERENCE_SEEDS = [
 
 def reference_data_seed() -> None:
     from django.apps import apps
+    from django.utils import translation
 
     from slo.calendar import calendar_cache_clear
-
-    from django.utils import translation
 
     with translation.override("fr"):  # the seeds write the French columns
         for module, function in REFERENCE_SEEDS:

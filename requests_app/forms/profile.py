@@ -4,7 +4,7 @@ service."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -42,17 +42,17 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(NotificationKind.choices)
         self.offered = email_kinds_offered(back_office=back_office)
-        field = self.fields["emails_on"]
+        field = cast(forms.MultipleChoiceField, self.fields["emails_on"])
         field.choices = [(kind, labels[kind]) for kind in self.offered]
         # Shown ticked and greyed: the form cannot turn them off (a disabled box is not
         # posted, so the cleaning below adds them back).
-        field.locked = [kind for kind in self.offered if not may_turn_off(kind)]
+        self.locked_kinds = [kind for kind in self.offered if not may_turn_off(kind)]
 
     def name_fields(self) -> list[forms.BoundField]:
         return [self["first_name"], self["last_name"]]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if "emails_on" in cleaned:
             on = set(cleaned["emails_on"])
             cleaned["email_kinds_off"] = [kind for kind in self.offered

@@ -172,8 +172,11 @@ def _found(user: User, filters: RequestFilters) -> dict[int, tuple]:
         condition = _filter_q(user, filters, by_status=False)
         parts = [part.annotate(search_rank=rank).order_by().values_list(*_FOUND_FIELDS)
                  for part in _visible_parts(user, condition)]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else (parts or [[]])[0]
-        filters.found[user.pk] = {pk: tuple(values) for pk, *values in rows}
+        found: dict[int, tuple] = {}
+        if parts:
+            rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            found = {pk: tuple(values) for pk, *values in rows}
+        filters.found[user.pk] = found
     return filters.found[user.pk]
 
 

@@ -170,7 +170,8 @@ class Search:
         return self.internal and len(self.text) >= NAME_MIN
 
     def _prepare(self) -> None:
-        selects, params = [], []
+        selects: list[str] = []
+        params: list[Any] = []
         last = self.terms[-1]
         if last.prefix:
             selects.append(
@@ -199,8 +200,10 @@ class Search:
     # --- PostgreSQL's query ---------------------------------------------------------------
 
     def _lexeme(self, part: str, *, prefix: bool = False) -> str:
+        # Letters and digits only (normalised), quoted all the same.
+        quoted = part.replace("\\", "\\\\").replace("'", "''")
         weights = "" if self.internal else PUBLIC_WEIGHTS
-        return f"'{part}':{'*' if prefix else ''}{weights}"
+        return f"'{quoted}':{'*' if prefix else ''}{weights}"
 
     def _tsquery(self, term: _Term) -> str:
         """One word for ``to_tsquery``: its parts side by side, the last one completed when

@@ -300,6 +300,27 @@ def test_the_gin_index_serves_a_search(postgres_only, client_user, closing):
     assert "Bitmap Index Scan on req_search_vector" in plan, plan
 
 
+def test_the_services_grow_the_vocabulary_that_completes_a_word(postgres_only, client_user,
+                                                                servicedesk, closing):
+    services.comment_add(actor=servicedesk, request=closing, body="Rapprochement bancaire.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM requests_app_searchword WHERE word LIKE 'rap%%'")
+        assert cursor.fetchall() == [("rapprochement",)]
+    search = Search("rappro")
+    assert search.completions == ["rapprochement"]
+    assert Request.objects.filter(search.q()).get() == closing
+
+
+def test_the_organisation_is_compared_as_the_gin_index_reads_it(postgres_only, client_user):
+    """btree_gin's index over (organisation_id, search_vector) compares a bigint with a
+    bigint only: the organisation's id is typed so (an untyped number is an integer), which
+    lets it serve a client's search among what their organisation shares."""
+    sql, params = Request.objects.filter(
+        organisation_id=client_user.profile.organisation_id).query.sql_with_params()
+    assert '"organisation_id" = %s::bigint' in sql and params == (
+        client_user.profile.organisation_id,)
+
+
 def test_the_database_keeps_the_vector_in_step(postgres_only, servicedesk, closing):
     """The title's words weigh A, the rest of the public document's B, a note's C."""
     services.comment_add(actor=servicedesk, request=closing, body="Œuvre complète",
