@@ -8,6 +8,7 @@ this list; anything else, SVG and HTML included, is only ever a download.
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Literal
 
 PreviewKind = Literal["image", "pdf"]
@@ -38,6 +39,11 @@ def sniffed_type(head: bytes) -> str | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf"
     return None
+
+
+def named_type(name: str) -> str:
+    """The content type an attachment is recorded with: the one its name says."""
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def preview_kind(content_type: str) -> PreviewKind | None:

@@ -202,12 +202,12 @@ class SendToRndForm(TransitionForm):
                     help_text=_("Facultative. Jamais montrée au client."))
 
 
-class AskCustomerForm(TransitionForm):
+class AskCustomerForm(KeepsAttachmentsMixin, TransitionForm):
     question = _text(_("Question au client (visible du client)"))
     attachments = attachments_field()
 
 
-class ProposeResolutionForm(TransitionForm):
+class ProposeResolutionForm(KeepsAttachmentsMixin, TransitionForm):
     resolution = _text(
         _("Résolution proposée (visible du client)"),
         help_text=_("Le client reçoit une demande de confirmation."),
@@ -246,10 +246,13 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
 
 def transition_form(name: str, *, request_obj: Any, user: Any, data: Any = None,
                     files: Any = None) -> TransitionForm:
-    """The form of transition ``name``, prefixed by its name (several share a page)."""
-    return TRANSITION_FORMS[name](
-        data, files, prefix=name, request_obj=request_obj, user=user
-    )
+    """The form of transition ``name``, prefixed by its name (several share a page). One
+    that takes files keeps them for ``user`` when it comes back with an error."""
+    form_class = TRANSITION_FORMS[name]
+    kwargs: dict[str, Any] = {"prefix": name, "request_obj": request_obj, "user": user}
+    if issubclass(form_class, KeepsAttachmentsMixin):
+        kwargs["uploader"] = user
+    return form_class(data, files, **kwargs)
 
 
 # --------------------------------------------------------------- other request actions

@@ -177,6 +177,9 @@ class KeepsAttachmentsMixin:
                                % {"n": settings.ATTACHMENT_MAX_FILES})
             else:
                 data["attachments"] = files
+        # Held in ``attachments`` now: a form whose cleaned data are its service's keyword
+        # arguments passes them on as they are.
+        data.pop(KEPT_FIELD, None)
         return data
 
     def uploads_to_keep(self) -> tuple[list[UploadedFile], list[PendingUpload]]:

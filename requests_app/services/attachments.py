@@ -7,7 +7,6 @@ periodic purge removes those left behind (``pending_uploads_purge``)."""
 
 from __future__ import annotations
 
-import mimetypes
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_app import events
+from requests_app.attachment_types import named_type
 from requests_app.exceptions import InvalidInput
 from requests_app.models import Attachment, Comment, PendingUpload, Request
 
@@ -106,7 +106,7 @@ def attachments_store(
             comment=comment,
             token=secrets.token_hex(16),
             original_name=name,
-            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            content_type=named_type(name),
             size=upload.size,
             uploaded_by=actor,
             is_internal=is_internal,

@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from requests_app.attachment_types import named_type, preview_kind
 from requests_app.models import EventKind
 from requests_app.permissions import is_back_office
 from requests_app.selectors.reference import detail_text
@@ -68,6 +69,19 @@ _CUSTOMER_STEPS = {
 }
 def _attachment_url(token: str) -> str:
     return _e(url_of("attachment", "token", token, marker="TOKEN"))
+
+
+def _attachment_link(token: str, name: str, size: int, content_type: str,
+                     texts: dict[str, str]) -> str:
+    """A history line's file: its download, and for an image or a PDF a link to look at it
+    (the preview view checks the bytes and sandboxes what it serves)."""
+    html = (f'<a href="{_attachment_url(token)}" download>{_e(name)}</a> '
+            f'<span class="text-body-secondary">({_e(filesizeformat(size))})</span>')
+    if preview_kind(content_type):
+        preview = _e(url_of("attachment_preview", "token", token, marker="TOKEN"))
+        html += (f' · <a href="{preview}">{texts["preview"]}<span class="visually-hidden"> '
+                 f'{_e(name)}</span></a>')
+    return html
 
 
 def _said(text: str, **values: Any) -> str:
@@ -130,7 +144,8 @@ def _what(e: Any, you: bool, for_customer: bool = False) -> str:
 @lru_cache(maxsize=8)
 def _texts(language: str | None) -> dict[str, str]:
     return {"to": _e(_("vers")), "becomes": _e(_("devient")), "empty": _e(_("(vide)")),
-            "internal": _e(_("Note interne")), "attachment": _e(_("Pièce jointe :"))}
+            "internal": _e(_("Note interne")), "attachment": _e(_("Pièce jointe :")),
+            "preview": _e(_("Aperçu"))}
 
 
 def _detail_in_reader_language(payload: dict[str, Any], side: str) -> str:
@@ -163,10 +178,10 @@ def _body(entry: Any, texts: dict[str, str]) -> str:
             f'<p class="mb-0">{old} <span aria-hidden="true">→</span><span '
             f'class="visually-hidden">{texts["becomes"]}</span> <strong>{new}</strong></p>')
     elif e.kind == K.ATTACHMENT_ADDED:
-        parts.append(
-            f'<p class="mb-0"><a href="{_attachment_url(payload.get("token", ""))}" download>'
-            f'{_e(payload.get("name", ""))}</a> <span class="text-body-secondary">'
-            f'({_e(filesizeformat(payload.get("size", 0)))})</span></p>')
+        name = payload.get("name", "")
+        parts.append('<p class="mb-0">' + _attachment_link(
+            payload.get("token", ""), name, payload.get("size", 0), named_type(name),
+            texts) + '</p>')
     if entry.show_comment:
         if e.comment.is_internal:
             parts.append(f'<p class="internal-note-label">{texts["internal"]}</p>')
@@ -174,9 +189,8 @@ def _body(entry: Any, texts: dict[str, str]) -> str:
         if entry.attachments:
             items = "".join(
                 f'<li><span class="text-body-secondary">{texts["attachment"]}</span> '
-                f'<a href="{_attachment_url(a.token)}" download>{_e(a.original_name)}</a> '
-                f'<span class="text-body-secondary">({_e(filesizeformat(a.size))})</span></li>'
-                for a in entry.attachments)
+                + _attachment_link(a.token, a.original_name, a.size, a.content_type, texts)
+                + '</li>' for a in entry.attachments)
             parts.append(f'<ul class="list-unstyled mt-2 mb-0 small">{items}</ul>')
     return "".join(parts)
 

@@ -170,3 +170,19 @@ def test_the_page_offers_apercu_for_images_and_pdfs_only_within_its_own_policy(
     csp = policy(response)
     assert "'self'" in csp["img-src"] and "frame-src" not in csp
     assert csp["default-src"] == "default-src 'self'"
+
+
+def test_a_history_line_offers_to_look_at_its_image_and_pdf_only(logged_in, client_user):
+    r = factories.make_request(client_user)
+    services.comment_add(actor=client_user, request=r, body="Voici les pièces.", attachments=[
+        upload("ecran.png", PNG), upload("releve.pdf", PDF), upload("export.csv", b"a;b")])
+    html = logged_in.get(reverse("portal:request", kwargs={"key": r.key})).content.decode()
+    history = html[html.index('id="historique"'):]
+    png, pdf, csv = (r.attachments.get(original_name=n)
+                     for n in ("ecran.png", "releve.pdf", "export.csv"))
+    for previewable in (png, pdf):
+        assert re.search(rf'<a href="{preview_url(previewable)}">Aperçu<span '
+                         rf'class="visually-hidden"> {previewable.original_name}</span></a>',
+                         history)
+    assert preview_url(csv) not in history
+    assert reverse("attachment", kwargs={"token": csv.token}) in history

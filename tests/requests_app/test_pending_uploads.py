@@ -235,6 +235,31 @@ def test_the_agent_comment_form_keeps_its_files(client, walk, servicedesk):
     assert attachment.original_name == "analyse.png" and attachment.is_internal
 
 
+@pytest.mark.parametrize("name, text_field", [("ask_customer", "question"),
+                                              ("propose_resolution", "resolution")])
+def test_an_agent_transition_with_files_keeps_them_across_an_error(
+        client, walk, servicedesk, name, text_field):
+    r = walk(S.IN_PROGRESS)
+    client.force_login(servicedesk)
+    url = reverse("agent:transition", args=[r.key, name])
+    response = client.post(url, {
+        f"{name}-expected_status": S.IN_PROGRESS, f"{name}-{text_field}": "",
+        f"{name}-attachments": [upload("procedure.png")],
+    })
+    assert response.status_code == 400
+    tokens = kept_tokens(response, f"{name}-kept_attachments")
+    assert len(tokens) == 1 and "procedure.png (" in text(response)
+    assert not Attachment.objects.filter(request=r).exists()
+    response = client.post(url, {
+        f"{name}-expected_status": S.IN_PROGRESS, f"{name}-{text_field}": "Voir la procédure.",
+        f"{name}-kept_attachments": tokens,
+    })
+    assert response.status_code == 302
+    attachment = Attachment.objects.get(request=r)
+    assert attachment.original_name == "procedure.png" and not attachment.is_internal
+    assert not PendingUpload.objects.exists()
+
+
 def test_the_service_refuses_another_persons_pending_upload(client_user, outsider):
     theirs = services.pending_uploads_keep(owner=outsider, files=[upload()])[0]
     with pytest.raises(InvalidInput) as error:
