@@ -463,6 +463,8 @@ class EventKind(models.TextChoices):
     SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
     SLO_BREACHED = "slo_breached", _("SLO dépassé")
     SLO_BREACH_LIFTED = "slo_breach_lifted", _("SLO de nouveau dans les délais")
+    CUSTOMER_REMINDED = "customer_reminded", _("Relance envoyée au client")
+    SATISFACTION_RATED = "satisfaction_rated", _("Satisfaction notée")
 
 
 class RequestEvent(models.Model):
@@ -515,6 +517,9 @@ class NotificationKind(models.TextChoices):
     SLO_WARNING = "slo_warning", _("SLO bientôt dépassé")
     SLO_BREACHED = "slo_breached", _("SLO dépassé")
     CLOSED = "closed", _("Demande fermée")
+    MENTION = "mention", _("Mention dans une note interne")
+    CUSTOMER_REMINDER = "customer_reminder", _("Relance : votre réponse est attendue")
+    DAILY_DIGEST = "daily_digest", _("Synthèse du matin")
     # About a person's account, not a request: the row has no request nor event.
     PASSWORD_RESET = "password_reset", _("Réinitialisation du mot de passe")
 
