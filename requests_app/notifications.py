@@ -25,14 +25,16 @@ once.
 | slo_warning / slo_breached             | slo_warning / …        | assignee, Daily           |
 
 (1) ``TRANSITIONS_CLIENTS_HEAR_OF``: Prendre en charge, Demander des informations, the
-client's answer, and every closing action. (2) Qualifier, Escalader à un expert, Retour au
-ServiceDesk, Transmettre au R&D, Correction disponible.
+client's answer, Reprendre (it no longer waits for them), and every closing action.
+(2) Qualifier, Escalader à un expert, Retour au ServiceDesk, Transmettre au R&D, Correction
+disponible.
 
 So a client hears that their request was received, taken in charge (En cours), answered (a
 public comment), waits for their answer (En attente client, with the question), has a
-resolution to confirm, went back to work after an answer (for the other people following it),
-and was closed; never of the hops inside Customer Service (Qualifié, En attente triage,
-En attente R&D, and the return to En cours from them).
+resolution to confirm, went back to work after an answer (for the other people following it)
+or without one (Reprendre: they need not answer anymore), and was closed; never of the hops
+inside Customer Service (Qualifié, En attente triage, En attente R&D, and the return to
+En cours from them).
 
 Rules that hold for every row:
 
@@ -109,6 +111,7 @@ TRANSITIONS_CLIENTS_HEAR_OF = frozenset({
     "start",                    # Qualifié → En cours: someone works on it
     "ask_customer",             # → En attente client, with the question
     "customer_reply",           # → En cours again after an answer (the author is not told)
+    "take_back",                # → En cours without their answer: it no longer awaits them
     "close_without_follow_up",  # → Fermé, and why
     "close",
     "close_without_answer",

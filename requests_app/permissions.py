@@ -116,6 +116,12 @@ def may_ask_customer(request: Request, user: AnyUser) -> bool:
     return has_role(user, Role.SERVICEDESK)
 
 
+def may_take_back(request: Request, user: AnyUser) -> bool:
+    """"Reprendre": the person it waits on in Customer Service, or any ServiceDesk agent
+    (the assignee may be away when the customer answers by phone)."""
+    return is_assignee(request, user) or has_role(user, Role.SERVICEDESK)
+
+
 def may_close_escalated(request: Request, user: AnyUser) -> bool:
     return has_role(user, Role.SERVICEDESK)
 

@@ -183,6 +183,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
         done=_("La résolution est proposée : %(key)s attend la confirmation du client."),
     ),
     Transition(
+        # The customer answered by phone, or the question was asked by mistake: the request
+        # stops waiting for them, with a word saying why (to them, or between colleagues).
+        "take_back", _("Reprendre"), permissions.may_take_back, frozenset({R.SERVICEDESK}),
+        text_param="comment",
+        text_required=_("Dites pourquoi la demande n'attend plus le client."),
+        bulk=False,  # each one has its own reason
+        done=_("%(key)s est reprise : elle n'attend plus le client."),
+    ),
+    Transition(
         "customer_reply", _("Répondre"), permissions.may_answer_as_customer,
         fired_by="automatic", bulk=False,
     ),
@@ -301,6 +310,14 @@ class RequestWorkflow(ConcurrentTransitionMixin, models.Model):
     )
     def propose_resolution(self) -> None:
         self.confirmation_state = ConfirmationState.REQUESTED
+
+    @transition(
+        field=status, source=S.AWAITING_CUSTOMER, target=S.IN_PROGRESS,
+        **_fsm("take_back"),
+    )
+    def take_back(self) -> None:
+        # A pending confirmation request no longer stands: the customer is not asked anymore.
+        self.confirmation_state = ConfirmationState.NONE
 
     @transition(
         field=status, source=S.AWAITING_CUSTOMER, target=S.IN_PROGRESS,

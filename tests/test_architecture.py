@@ -14,7 +14,7 @@ WRITE_CALLS = {"save", "delete", "update", "create", "bulk_create", "get_or_crea
 TRANSITIONS = {"qualify", "close_without_follow_up", "start", "escalate_to_expert",
                "return_to_service_desk", "send_to_rnd", "fix_available", "ask_customer",
                "propose_resolution", "customer_reply", "close", "close_without_answer",
-               "close_escalated", "withdraw"}
+               "close_escalated", "withdraw", "take_back"}
 
 
 def interface_files():

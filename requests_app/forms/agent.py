@@ -238,6 +238,7 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "fix_available": InternalOrPublicCommentForm,
     "ask_customer": AskCustomerForm,
     "propose_resolution": ProposeResolutionForm,
+    "take_back": InternalOrPublicCommentForm,
     "close": CloseForm,
     "close_without_answer": CloseWithoutAnswerForm,
     "close_escalated": CloseEscalatedForm,

@@ -28,6 +28,7 @@ from requests_app.services.transitions import (
     request_return_to_service_desk,
     request_send_to_rnd,
     request_start,
+    request_take_back,
     request_withdraw,
     transition_allowed,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "request_close_without_follow_up", "request_create", "request_escalate_to_expert",
     "request_fix_available", "request_propose_resolution", "request_qualify",
     "request_return_to_service_desk", "request_send_to_rnd", "request_start",
+    "request_take_back",
     "request_update_details", "request_withdraw", "requests_bulk_apply", "resolution_confirm",
     "resolution_deny", "transition_allowed",
 ]

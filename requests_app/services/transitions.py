@@ -239,6 +239,17 @@ def request_propose_resolution(
                  attachments=attachments)
 
 
+def request_take_back(
+    *, actor: User, request: Request, comment: str, internal: bool = True,
+    expected_status: str | None = None, at: datetime | None = None,
+) -> Request:
+    """"Reprendre": back to En cours without the customer's answer; the resolution clock runs
+    again from now (``clocks_follow``) and their reply deadline is dropped."""
+    return _fire(actor=actor, request=request, name="take_back",
+                 expected_status=expected_status, at=at, text=comment,
+                 comment_internal=internal)
+
+
 def request_close(
     *, actor: User, request: Request, comment: str = "",
     expected_status: str | None = None, at: datetime | None = None,
@@ -305,6 +316,7 @@ TRANSITION_SERVICES: dict[str, Callable[..., Request]] = {
     "fix_available": request_fix_available,
     "ask_customer": request_ask_customer,
     "propose_resolution": request_propose_resolution,
+    "take_back": request_take_back,
     "close": request_close,
     "close_without_answer": request_close_without_answer,
     "close_escalated": request_close_escalated,

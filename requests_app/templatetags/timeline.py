@@ -66,6 +66,7 @@ _CUSTOMER_STEPS = {
     "return_to_service_desk": gettext_noop("a repris la demande après l'avis de l'expert"),
     "send_to_rnd": gettext_noop("a transmis la demande à notre équipe de développement"),
     "fix_available": gettext_noop("a reçu une correction de notre équipe de développement"),
+    "take_back": gettext_noop("a repris la demande : votre réponse n'est plus attendue"),
 }
 def _attachment_url(token: str) -> str:
     return _e(url_of("attachment", "token", token, marker="TOKEN"))

@@ -190,3 +190,30 @@ def test_the_whole_flow_across_roles(page: Page, live_server, client_user, front
     expect(page.get_by_role("heading", level=1)).to_contain_text("Clé de licence 2027")
     expect(page.locator("body")).to_contain_text("pour le compte de")
     assert licence.reporter == client_user and licence.created_by == sales
+
+
+def test_an_agent_takes_back_a_request_waiting_for_the_customer(
+        page: Page, live_server, walk, client_user, servicedesk) -> None:
+    """The customer answered by phone: « Reprendre » with a public note; the customer's page
+    no longer asks them anything and shows the note."""
+    r = walk(S.AWAITING_CUSTOMER)
+    login(page, live_server, "servicedesk")
+    page.goto(f"{live_server.url}/agent/requests/{r.key}/")
+    expect(status_badge(page)).to_have_text("En attente client")
+    assert "Reprendre" in [b.rstrip(" ▾") for b in buttons(page)]
+    action = page.locator("#action-take_back")
+    action.locator("summary").click()
+    action.locator("#id_take_back-comment").fill(
+        "Merci pour votre appel : la version est la 24.1.2.")
+    action.get_by_label("Note interne (jamais montrée au client)").uncheck()
+    action.get_by_role("button", name="Reprendre", exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text(
+        f"{r.key} est reprise : elle n'attend plus le client.")
+    expect(status_badge(page)).to_have_text("En cours")
+
+    login(page, live_server, "client")
+    page.goto(f"{live_server.url}/portal/requests/{r.key}/")
+    expect(page.locator("body")).not_to_contain_text("Le Customer Service attend votre réponse")
+    expect(page.locator("#historique")).to_contain_text(
+        "a repris la demande : votre réponse n'est plus attendue")
+    expect(page.locator("#historique")).to_contain_text("la version est la 24.1.2.")

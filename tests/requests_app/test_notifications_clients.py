@@ -83,6 +83,10 @@ CASES = [
     Case("customer_reply", S.AWAITING_CUSTOMER, lambda p, r: services.comment_add(
         actor=p.client_user, request=r, body="La 24.1.2."), None, N.STATUS_CHANGED,
         public_comment=True),
+    # Taken back without their answer: the reporter and the colleague hear it no longer
+    # waits for them (the note itself stays internal).
+    Case("take_back", S.AWAITING_CUSTOMER, lambda p, r: services.request_take_back(
+        actor=p.servicedesk, request=r, comment=SECRET), N.STATUS_CHANGED, N.STATUS_CHANGED),
     Case("close", S.IN_PROGRESS, lambda p, r: services.request_close(
         actor=p.servicedesk, request=r), N.CLOSED, N.CLOSED, prepare=_propose_and_confirm),
     Case("close_without_answer", S.IN_PROGRESS, lambda p, r: services.request_close_without_answer(

@@ -37,8 +37,9 @@ BUTTONS: dict[str, dict[str, set[str]]] = {
     S.AWAITING_TRIAGE: {"expert": {"return_to_service_desk", "send_to_rnd"},
                         SD: {"send_to_rnd"}},
     S.AWAITING_RND: {"rnd": {"fix_available"}},
-    S.AWAITING_CUSTOMER: {},  # the client answers; "Clore" waits for a confirmation
-    "confirmed": {SD: {"close"}},
+    # The client answers, or the agent takes it back; "Clore" waits for a confirmation.
+    S.AWAITING_CUSTOMER: {SD: {"take_back"}},
+    "confirmed": {SD: {"close", "take_back"}},
     S.CLOSED: {},
 }
 TARGET = {
@@ -47,6 +48,7 @@ TARGET = {
     "send_to_rnd": S.AWAITING_RND, "fix_available": S.IN_PROGRESS,
     "ask_customer": S.AWAITING_CUSTOMER, "propose_resolution": S.AWAITING_CUSTOMER,
     "close": S.CLOSED, "close_without_answer": S.CLOSED, "close_escalated": S.CLOSED,
+    "take_back": S.IN_PROGRESS,
 }
 
 
@@ -93,6 +95,7 @@ def form_data(name: str, request_obj: Request, people: dict, actor) -> dict:
         "close": {},
         "close_without_answer": {"comment": "Sans nouvelles de votre part."},
         "close_escalated": {"reason": "Traité en projet."},
+        "take_back": {"comment": "Réponse reçue par téléphone.", "internal": "on"},
     }[name]
     return {f"{name}-{key}": value for key, value in
             {"expected_status": request_obj.status, **fields}.items()}
@@ -192,10 +195,10 @@ def test_only_the_assignee_closes_a_confirmed_request(client, people, at_status)
     services.request_assign(actor=people["daily"], request=r, assignee=people["servicedesk2"])
     client.force_login(people["servicedesk"])
     html = page_with_forms(client, r)
-    assert buttons_on(html, r) == set()
+    assert buttons_on(html, r) == {"take_back"}  # not "Clore": they are not the assignee
     assert "Le client a confirmé la résolution — à clôturer" in html
     client.force_login(people["servicedesk2"])
-    assert buttons_on(page_with_forms(client, r), r) == {"close"}
+    assert buttons_on(page_with_forms(client, r), r) == {"close", "take_back"}
 
 
 # ------------------------------------------------------------ forbidden by hand

@@ -34,6 +34,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     (S.IN_PROGRESS, "ask_customer"): SD,
     (S.IN_PROGRESS, "propose_resolution"): SD,
     (S.IN_PROGRESS, "close_escalated"): SD,
+    # ServiceDesk, and the assignee whatever their role (``walk`` assigns servicedesk).
+    (S.AWAITING_CUSTOMER, "take_back"): SD,
     # close / close_without_answer need the assignee AND a condition: see the tests below.
     **{(status, "withdraw"): {"reporter"} for status in S if status != S.CLOSED},
 }
@@ -44,7 +46,7 @@ TARGET = {
     "return_to_service_desk": S.IN_PROGRESS, "fix_available": S.IN_PROGRESS,
     "ask_customer": S.AWAITING_CUSTOMER, "propose_resolution": S.AWAITING_CUSTOMER,
     "close_escalated": S.CLOSED, "close": S.CLOSED, "close_without_answer": S.CLOSED,
-    "withdraw": S.CLOSED,
+    "withdraw": S.CLOSED, "take_back": S.IN_PROGRESS,
 }
 
 
@@ -68,6 +70,7 @@ def inputs(action: str, actor, people) -> dict:
         "close_without_answer": lambda: {"comment": "Sans nouvelles de votre part."},
         "close_escalated": lambda: {"reason": "Traité en projet."},
         "withdraw": lambda: {"reason": "Réglé de notre côté."},
+        "take_back": lambda: {"comment": "Réponse reçue par téléphone."},
     }[action]()
 
 
