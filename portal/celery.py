@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
     # refreshes its own period too; this keeps that work off the page). Dropped when late.
     "slo-rollups": {"task": "slo.tasks.refresh_rollups_task", "schedule": crontab(),
                     "options": {"expires": 55}},
+    # Every minute: the dashboard's backlog and weekly figures counted again, so that no
+    # reader waits for counts over the backlog. Dropped when late.
+    "dashboard-figures": {"task": "requests_app.tasks.refresh_dashboard_figures_task",
+                          "schedule": crontab(), "options": {"expires": 55}},
     # Nightly at 02:30: the last 25 months recomputed, repairing what no change announced.
     "slo-rollups-repair": {"task": "slo.tasks.repair_rollups_task",
                            "schedule": crontab(hour=2, minute=30)},
@@ -32,4 +36,15 @@ app.conf.beat_schedule = {
     # once older than PENDING_UPLOAD_MAX_AGE_HOURS.
     "pending-uploads-purge": {"task": "requests_app.tasks.purge_pending_uploads_task",
                               "schedule": crontab(minute=17), "options": {"expires": 3000}},
+    # Every five minutes, each switched on or off in the admin ("Automatisations"), each
+    # doing nothing the second time (requests_app/services/automation.py): the reminder of
+    # customers whose answer is awaited, "Clore sans réponse" past the reply deadline (off
+    # by default), and the Daily's morning digest, which itself waits for a business day and
+    # the configured time. A run not started within four minutes is dropped: the next does it.
+    "customer-reminders": {"task": "requests_app.tasks.remind_customers_task",
+                           "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
+    "close-unanswered": {"task": "requests_app.tasks.close_unanswered_requests_task",
+                         "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
+    "daily-digest": {"task": "requests_app.tasks.send_daily_digest_task",
+                     "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
 }

@@ -5,14 +5,21 @@ goes through the services, so the status and the history stay right."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from portal.admin_input import AdminInputMixin
 from requests_app import outbox
+from requests_app.canned_replies import canned_reply_search_text
+from requests_app.forms.canned_replies import CannedReplyAdminForm
 from requests_app.models import (
+    AutomationRun,
+    AutomationSettings,
+    CannedReply,
     Category,
     ErpModule,
     NotificationKind,
@@ -23,6 +30,7 @@ from requests_app.models import (
     Request,
     RequestEvent,
     RequestType,
+    SavedView,
     WorkerHeartbeat,
 )
 
@@ -81,6 +89,47 @@ class PriorityAdmin(AdminInputMixin, TranslationAdmin):
 @admin.register(ErpModule)
 class ErpModuleAdmin(AdminInputMixin, TranslationAdmin):
     list_display = ("name", "code", "is_active")
+
+
+class CannedReplyScopeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("portée")
+    parameter_name = "portee"
+
+    def lookups(self, request, model_admin):
+        return [("shared", gettext_lazy("Partagée")), ("personal", gettext_lazy("Personnelle"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "shared":
+            return queryset.filter(owner__isnull=True)
+        if self.value() == "personal":
+            return queryset.filter(owner__isnull=False)
+        return queryset
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(AdminInputMixin, TranslationAdmin):
+    """Canned replies per language, any person's: the back office manages its own at
+    /agent/canned-replies/; here an administrator fixes or hands one over (the same rules on
+    the texts, ``CannedReplyAdminForm``)."""
+
+    form = CannedReplyAdminForm
+    list_display = ("title", "owner", "updated_at", "updated_by")
+    list_filter = (CannedReplyScopeFilter,)
+    list_select_related = ("owner", "updated_by")
+    search_fields = ("title_fr", "title_de", "title_en", "search_text")
+    readonly_fields = ("revision", "created_at", "updated_at", "updated_by")
+
+    def save_model(self, request, obj, form, change):
+        texts = form.texts
+        for code, title in texts.titles.items():
+            setattr(obj, f"title_{code}", title)
+            setattr(obj, f"body_{code}", texts.bodies[code])
+        obj.search_text = canned_reply_search_text(texts)
+        if change:
+            obj.revision += 1
+        obj.updated_at = timezone.now()
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyAdmin(AdminInputMixin, admin.ModelAdmin):
@@ -179,3 +228,65 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     """When beat's periodic jobs last ran (what ``/healthz`` reports)."""
 
     list_display = ("name", "beat_at")
+
+
+# --- what the portal does by itself (services.automation, run by beat) ---------------------
+
+@admin.register(SavedView)
+class SavedViewAdmin(AdminInputMixin, admin.ModelAdmin):
+    """Any person's saved views, to look at and remove (someone who left, a shared view
+    nobody wants): they are saved and renamed on the queue pages, with their rules."""
+
+    list_display = ("name", "owner", "queue", "shared_role", "updated_at")
+    list_filter = ("shared_role",)
+    list_select_related = ("owner",)
+    search_fields = ("name", "owner__username", "owner__last_name")
+    readonly_fields = ("owner", "name", "queue", "filters", "shared_role", "created_at",
+                       "updated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AutomationSettings)
+class AutomationSettingsAdmin(AdminInputMixin, TranslationAdmin):
+    """One row: the customer reminder, the automatic "Clore sans réponse" and the morning
+    digest, each turned on or off here (the jobs read it at every run)."""
+
+    fieldsets = [
+        (gettext_lazy("Relance du client"),
+         {"fields": ("reminder_enabled", "reminder_business_days")}),
+        (gettext_lazy("Clore sans réponse automatiquement"),
+         {"fields": ("auto_close_enabled", "auto_close_comment")}),
+        (gettext_lazy("Synthèse du matin au Daily"),
+         {"fields": ("digest_enabled", "digest_time")}),
+    ]
+    list_display = ("__str__", "reminder_enabled", "reminder_business_days",
+                    "auto_close_enabled", "digest_enabled", "digest_time")
+
+    def has_add_permission(self, request):
+        return (super().has_add_permission(request)
+                and not AutomationSettings.objects.exists())
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list of one row: straight to it (or to its creation, before the first save).
+        found = AutomationSettings.objects.order_by("pk").first()
+        if found is not None:
+            return HttpResponseRedirect(
+                reverse("admin:requests_app_automationsettings_change", args=[found.pk]))
+        if self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:requests_app_automationsettings_add"))
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(AutomationRun)
+class AutomationRunAdmin(ReadOnlyAdmin):
+    """When the once-a-day jobs ran (the morning digest) and how many e-mails they wrote."""
+
+    list_display = ("day", "job", "ran_at", "sent")

@@ -19,7 +19,7 @@ from requests_app import notifications
 from requests_app.models import Attachment, Comment, EventKind, Request, RequestEvent
 from requests_app.people import person_name
 from requests_app.selectors.reference import detail_text
-from requests_app.workflow import action_label
+from requests_app.workflow import ConfirmationState, action_label
 
 
 def _write(
@@ -63,12 +63,16 @@ def request_created(
 def status_changed(
     *, request: Request, actor: User, at: datetime, transition: str,
     from_status: str, comment: Comment | None = None, rnd_reference: str = "",
+    automatic: bool = False,
 ) -> RequestEvent:
     """A workflow action (``transition``: its registry name) moved the request; a closing
-    one records the resolution."""
+    one records the resolution. ``automatic``: the portal fired it in the actor's name
+    (``services.automation``), which the history says."""
     payload: dict[str, Any] = {"transition": transition, "label": action_label(transition)}
     if rnd_reference:
         payload["rnd_reference"] = rnd_reference
+    if automatic:
+        payload["automatic"] = True
     if request.resolution and request.is_closed:
         payload["resolution"] = request.get_resolution_display()
     return _write(request=request, actor=actor, kind=EventKind.STATUS_CHANGED, at=at,
@@ -155,8 +159,39 @@ def resolution_answered(
     *, request: Request, actor: User, at: datetime, confirmed: bool,
     comment: Comment | None,
 ) -> RequestEvent:
-    return _write(request=request, actor=actor, at=at, comment=comment,
+    # Who had the request when the client confirmed: the agent a satisfaction given later
+    # is counted for.
+    payload = {"assignee_id": request.assignee_id} if confirmed else {}
+    return _write(request=request, actor=actor, at=at, comment=comment, payload=payload,
                   kind=EventKind.CONFIRMED if confirmed else EventKind.DENIED)
+
+
+def satisfaction_rated(
+    *, request: Request, actor: User, at: datetime, rating: int, previous: int | None,
+) -> RequestEvent:
+    """The client gave their satisfaction (``previous``: the rating it replaces, if any)."""
+    payload: dict[str, Any] = {"rating": rating}
+    if previous is not None:
+        payload["previous"] = previous
+    return _write(request=request, actor=actor, at=at, kind=EventKind.SATISFACTION_RATED,
+                  payload=payload)
+
+
+def customer_reminded(
+    *, request: Request, at: datetime, comment: Comment | None, business_days: int,
+) -> RequestEvent:
+    """The portal reminded the customer that their answer is awaited (no actor: nobody did
+    it). ``comment``: the question or proposed resolution awaiting the answer. The payload
+    keeps the wait it belongs to and what the e-mail says, so that a resend says the same."""
+    since = request.awaiting_customer_since
+    due = request.customer_reply_due_at
+    return _write(request=request, actor=None, kind=EventKind.CUSTOMER_REMINDED, at=at,
+                  comment=comment, payload={
+                      "business_days": business_days,
+                      "since": since.isoformat() if since else "",
+                      "reply_due_at": due.isoformat() if due else "",
+                      "confirmation": request.confirmation_state == ConfirmationState.REQUESTED,
+                  })
 
 
 _SLO_KINDS = {

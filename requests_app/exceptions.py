@@ -47,3 +47,24 @@ class InvalidInput(SptError):
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
         super().__init__(message, code=code)
         self.field = field
+
+
+class CannedReplyNotFound(SptError):
+    """Also raised for another person's personal reply: the same words whatever the reason."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(message or _("Réponse type introuvable."), code=code)
+
+
+class SavedViewNotFound(SptError):
+    """Also raised for a view the person may not see (another person's personal view, one
+    shared with a role they do not hold): the same words whatever the reason."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(message or _("Vue enregistrée introuvable."), code=code)

@@ -10,6 +10,7 @@ page's own headings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import nh3
@@ -17,10 +18,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
+from requests_app import mentions as mention_syntax
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "s", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "span",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -28,6 +31,8 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
 }
+# A span only as a mention (``requests_app.mentions``): its one class.
+ALLOWED_CLASSES = {"span": {mention_syntax.CSS_CLASS}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 # The pages put user text under an <h2> section heading: "#" becomes <h3>.
@@ -54,6 +59,8 @@ def _parser() -> MarkdownIt:
     parser.add_render_rule("heading_open", _heading)
     parser.add_render_rule("heading_close", _heading)
     parser.add_render_rule("image", _image_as_link)
+    parser.inline.ruler.push("spt_mention", mention_syntax.mention_rule)
+    parser.add_render_rule(mention_syntax.TOKEN, mention_syntax.render_mention)
     return parser
 
 
@@ -62,14 +69,30 @@ def sanitize_html(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
     )
 
 
-def render_markdown(text: str | None) -> SafeString:
-    """Sanitised HTML for ``text`` (Markdown); empty input gives an empty string."""
+def render_markdown(text: str | None, *, mentions: Mapping[str, str] | None = None
+                    ) -> SafeString:
+    """Sanitised HTML for ``text`` (Markdown); empty input gives an empty string.
+    ``mentions``: {handle (``mention_syntax.handle_key``): name} of the colleagues the text
+    mentions, shown by their names; any other ``@handle`` stays as written."""
     if not text:
         return mark_safe("")
-    return mark_safe(sanitize_html(_parser().render(str(text))))  # noqa: S308 - sanitised by nh3
+    env = {mention_syntax.ENV_NAMES: dict(mentions or {})}
+    html = _parser().render(str(text), env)
+    return mark_safe(sanitize_html(html))  # noqa: S308 - sanitised by nh3
+
+
+def mention_handles(text: str | None) -> list[str]:
+    """The ``@handles`` a Markdown text mentions (outside code), each once, as first
+    written."""
+    if not text:
+        return []
+    found: dict[str, str] = {}
+    _parser().parse(str(text), {mention_syntax.ENV_FOUND: found})
+    return list(found.values())

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.fields.related_lookups import RelatedExact
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.markdown import render_markdown
+from requests_app.permissions import ALL_ROLES
 from requests_app.workflow import (
     OPEN_STATUSES,
     ConfirmationState,
@@ -291,6 +295,14 @@ class Request(RequestWorkflow):
             # "Toutes les demandes ouvertes" in SLO order: several statuses, one index.
             models.Index(fields=["slo_due_at", "number"], name="req_open_slo_due",
                          condition=_OPEN),
+            # An open queue filtered by priority (the saved view "hautes ouvertes"): its
+            # count reads its thousand entries here, not the rows (four priorities only,
+            # their own index read the whole table).
+            models.Index(fields=["priority", "status"], name="req_open_priority",
+                         condition=_OPEN),
+            # The dashboard's backlog: open requests counted per status and age from it alone.
+            models.Index(fields=["status", "created_at"], name="req_open_status_created",
+                         condition=_OPEN),
         ]
 
     def __str__(self) -> str:
@@ -388,6 +400,40 @@ class Comment(models.Model):
         return stored_html(self.body_html, self.body)
 
 
+class Mention(models.Model):
+    """A colleague an internal note names (``@username``) who sees the request: their "Mes
+    mentions" lists it, unread until they open the request. Written by the comment services
+    (``services.mentions``); a public comment mentions nobody, as a client reads it."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    # The note's request, stored: "Mes mentions" lists and counts without reading the notes.
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="mentions")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="request_mentions",
+        verbose_name=_("personne mentionnée"),
+    )
+    created_at = models.DateTimeField(_("mentionnée le"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "person"], name="mention_once"),
+        ]
+        indexes = [
+            # "Mes mentions": a person's requests, the latest mention of each first.
+            models.Index(fields=["person", "request", "-created_at"], name="mention_person_req"),
+            # Its count, and the read receipt of one request: the unread ones only.
+            models.Index(fields=["person", "request"], name="mention_person_unread",
+                         condition=models.Q(read_at__isnull=True)),
+        ]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.request_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name never reuses the uploaded one: it is served only through a view.
     return f"attachments/{instance.request_id}/{timezone.now():%Y%m}/{instance.token}"
@@ -445,6 +491,91 @@ class PendingUpload(models.Model):
         return self.original_name
 
 
+class CannedReply(models.Model):
+    """A "réponse type": a text the back office inserts into a comment or an action's text,
+    personal (its owner's alone) or shared with the whole back office (no owner). The title
+    and the body have a column per language (``translation.py``); the placeholders they hold
+    are filled for one request and one agent when inserted (``requests_app.canned_replies``).
+    """
+
+    title = models.CharField(_("titre"), max_length=120)
+    body = models.TextField(_("texte"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="canned_replies", verbose_name=_("propriétaire"),
+        help_text=_("Vide : la réponse type est partagée avec tout le back office."),
+    )
+    # The words of every language's title and body, normalised (``requests_app.search``),
+    # written with them by the services (and the admin): what a search matches.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    # Raised by every change: an edit made on an out-of-date page is refused, not lost.
+    revision = models.PositiveIntegerField(_("révision"), default=1, editable=False)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("modifiée par"),
+    )
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = _("réponse type")
+        verbose_name_plural = _("réponses types")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+class SavedView(models.Model):
+    """A queue with its filters and order, saved under a name ("Enregistrer cette vue"):
+    personal, or shared with everyone who holds one back-office role. The filters are the
+    queue page's query parameters as they were saved; they are checked again whenever they
+    are read (``forms.saved_views``), so one that no longer exists is dropped, never an
+    error."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views",
+        verbose_name=_("propriétaire"),
+    )
+    name = models.CharField(_("nom"), max_length=80)
+    queue = models.CharField(_("file d'attente"), max_length=50)
+    filters = models.JSONField(_("filtres"), default=dict, blank=True)
+    shared_role = models.CharField(
+        _("partagée avec le rôle"), max_length=50, blank=True, default="",
+        choices=[(role, role) for role in ALL_ROLES],
+        help_text=_("Vide : la vue est personnelle."),
+    )
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("vue enregistrée")
+        verbose_name_plural = _("vues enregistrées")
+        constraints = [
+            # One name once per person, whatever its case: the sidebar tells views apart by it.
+            models.UniqueConstraint(models.F("owner"), Lower("name"),
+                                    name="saved_view_name_once"),
+        ]
+        indexes = [
+            # The views shared with a role, read with the person's own on every back-office
+            # page: the few shared rows, not every personal one.
+            models.Index(fields=["shared_role"], name="saved_view_shared",
+                         condition=~models.Q(shared_role="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return bool(self.shared_role)
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("Demande créée")
     STATUS_CHANGED = "status_changed", _("Statut modifié")
@@ -497,6 +628,83 @@ class RequestEvent(models.Model):
         return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SatisfactionScore(models.IntegerChoices):
+    VERY_DISSATISFIED = 1, _("Très insatisfait")
+    DISSATISFIED = 2, _("Insatisfait")
+    NEUTRAL = 3, _("Ni satisfait ni insatisfait")
+    SATISFIED = 4, _("Satisfait")
+    VERY_SATISFIED = 5, _("Très satisfait")
+
+
+class SatisfactionRating(models.Model):
+    """How satisfied the client is with the resolution they confirmed: one per request (a
+    follow-up is a request of its own), given with the confirmation or just after it, and
+    changed while ``rules.satisfaction_refusal`` allows (``services.satisfaction``)."""
+
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, primary_key=True, related_name="satisfaction",
+        verbose_name=_("demande"),
+    )
+    rating = models.PositiveSmallIntegerField(_("note"), choices=SatisfactionScore.choices)
+    comment = models.TextField(_("commentaire"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("notée par"),
+    )
+    # When it was first given: the month the report counts it in, whatever changes follow.
+    created_at = models.DateTimeField(_("notée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+    # What the report groups by, fixed when the rating is first given: the assignee when the
+    # client confirmed, and the request's organisation. Kept on the row so that each of the
+    # report's figures is read from one index, without a join to the requests.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("agent"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("satisfaction")
+        verbose_name_plural = _("satisfactions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5),
+                                   name="satisfaction_rating_1_to_5"),
+        ]
+        indexes = [
+            # The report: a period's ratings counted per month, agent and organisation from
+            # this index alone.
+            models.Index(fields=["created_at", "agent", "organisation", "rating"],
+                         name="satisfaction_report"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.rating}/5"
+
+
+class DashboardFigures(models.Model):
+    """The dashboard's figures over every request — the open backlog per status and age, the
+    requests created and closed per week — as beat last computed them (one row, every
+    minute: ``services.dashboard``). The back office's dashboard reads them instead of
+    counting a backlog of any size while the reader waits."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    computed_at = models.DateTimeField(_("calculés le"))
+    # {open status: [count per age bucket]}, the buckets of ``selectors.dashboard``.
+    backlog = models.JSONField(default=dict)
+    # [[Monday "YYYY-MM-DD", created, closed], …], oldest first.
+    weeks = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("chiffres du tableau de bord")
+        verbose_name_plural = _("chiffres du tableau de bord")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class KeyCounter(models.Model):
     """Hands out gapless ``SPT-<n>`` numbers; the row is locked while a request is created."""
 
@@ -538,7 +746,8 @@ class OutboundMessage(models.Model):
         # person within a few moments make one e-mail (``outbox``).
         MERGED = "merged", _("Regroupé")
 
-    # Empty for an e-mail about an account (password reset), set for every other kind.
+    # Empty for an e-mail about an account (password reset) or about several requests (the
+    # morning digest), set for every other kind.
     request = models.ForeignKey(
         Request, null=True, blank=True, on_delete=models.CASCADE,
         related_name="outbound_messages", verbose_name=_("demande"),
@@ -578,9 +787,10 @@ class OutboundMessage(models.Model):
         constraints = [
             # One e-mail per person and event, however often the event is handled.
             models.UniqueConstraint(fields=["event", "recipient"], name="outbox_once"),
-            # Only an e-mail about an account goes without a request and its event.
+            # Only an e-mail about an account, or the digest of several requests, goes
+            # without a request and its event.
             models.CheckConstraint(
-                condition=models.Q(kind="password_reset")
+                condition=models.Q(kind__in=["password_reset", "daily_digest"])
                 | models.Q(request__isnull=False, event__isnull=False),
                 name="outbox_request_unless_account",
             ),
@@ -618,3 +828,67 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AutomationSettings(models.Model):
+    """What the portal does by itself, run by Celery beat (``services.automation``): one row,
+    edited in the admin. Without the row, the defaults below hold."""
+
+    SINGLETON_PK = 1
+
+    reminder_enabled = models.BooleanField(
+        _("relancer le client"), default=True,
+        help_text=_("Un e-mail au demandeur et aux participants quand une demande attend leur "
+                    "réponse depuis le nombre de jours ouvrés ci-dessous, une fois par attente."),
+    )
+    reminder_business_days = models.PositiveSmallIntegerField(
+        _("relance après (jours ouvrés)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    auto_close_enabled = models.BooleanField(
+        _("clore sans réponse automatiquement"), default=False,
+        help_text=_("« Clore sans réponse » fait au nom de la personne assignée dès que le délai "
+                    "de réponse du client est passé (CUSTOMER_WAIT_BUSINESS_DAYS jours ouvrés), "
+                    "avec le commentaire ci-dessous."),
+    )
+    # Translated (``translation.py``): the customer reads the one of the reporter's language.
+    auto_close_comment = models.TextField(
+        _("commentaire au client de la clôture automatique"), blank=True,
+        max_length=2000,
+        help_text=_("Vide : le texte standard, dans la langue du demandeur."),
+    )
+    digest_enabled = models.BooleanField(
+        _("synthèse du matin au Daily"), default=True,
+        help_text=_("Les demandes ouvertes dont un SLO est à risque ou dépassé, chaque jour "
+                    "ouvré ; rien n'est envoyé quand il n'y en a aucune."),
+    )
+    digest_time = models.TimeField(
+        _("heure de la synthèse"), default=time(8, 0),
+        help_text=_("Heure du calendrier ouvré (Europe/Zurich par défaut)."),
+    )
+
+    class Meta:
+        verbose_name = _("automatisation")
+        verbose_name_plural = _("automatisations")
+
+    def __str__(self) -> str:
+        return str(_("Automatisations"))
+
+
+class AutomationRun(models.Model):
+    """A job of ``services.automation`` that runs once per business day (the morning digest),
+    recorded when it ran: the unique day is what makes a second beat run do nothing."""
+
+    job = models.CharField(_("tâche"), max_length=30)
+    day = models.DateField(_("jour"))
+    ran_at = models.DateTimeField(_("passage"))
+    sent = models.PositiveIntegerField(_("e-mails"), default=0)
+
+    class Meta:
+        ordering = ["-day", "job"]
+        verbose_name = _("passage d'automatisation")
+        verbose_name_plural = _("passages d'automatisation")
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="automation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day:%Y-%m-%d}"

@@ -23,6 +23,11 @@ once.
 |                                        |                        | participants              |
 | confirmed / denied                     | confirmed / denied     | assignee                  |
 | slo_warning / slo_breached             | slo_warning / …        | assignee, Daily           |
+| an internal note naming @colleagues    | mention                | the colleagues named who  |
+| (its own line, or a status change's)   | (``notify_mentioned``) | read the note             |
+| customer_reminded (the portal, beat)   | customer_reminder      | reporter, participants    |
+| — (the morning digest, beat)           | daily_digest           | Daily (no request, no     |
+|                                        |                        | event: ``digest_notify``) |
 
 (1) ``TRANSITIONS_CLIENTS_HEAR_OF``: Prendre en charge, Demander des informations, the
 client's answer, Reprendre (it no longer waits for them), and every closing action.
@@ -64,7 +69,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +137,8 @@ class Audience:
     groups: tuple[str, ...] = ()
     # The reporter is told even when they are the author (the receipt of their request).
     reporter_even_if_author: bool = False
+    # Named people (user ids): the colleagues a note mentions (``notify_mentioned``).
+    people: tuple[int, ...] = ()
 
 
 def _status_audience(event: RequestEvent) -> Audience | None:
@@ -173,11 +182,17 @@ AUDIENCES: dict[str, Callable[[RequestEvent], Audience | None]] = {
     EventKind.DENIED: _fixed(Audience(NotificationKind.DENIED, assignee=True)),
     EventKind.SLO_WARNING: _fixed(Audience(NotificationKind.SLO_WARNING, **_SLO_AUDIENCE)),
     EventKind.SLO_BREACHED: _fixed(Audience(NotificationKind.SLO_BREACHED, **_SLO_AUDIENCE)),
+    # The portal's reminder that an answer is awaited (``services.automation``).
+    EventKind.CUSTOMER_REMINDED: _fixed(
+        Audience(NotificationKind.CUSTOMER_REMINDER, followers=True)),
 }
 HISTORY_ONLY = frozenset({
     EventKind.INTERNAL_NOTE, EventKind.FIELD_CHANGED, EventKind.ASSIGNED,
     EventKind.ATTACHMENT_ADDED, EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED,
     EventKind.MUTED, EventKind.UNMUTED, EventKind.SLO_BREACH_LIFTED,
+    # Read on the agent page and in the satisfaction report; the confirmation that usually
+    # carries it already told the assignee.
+    EventKind.SATISFACTION_RATED,
 })
 
 
@@ -209,6 +224,8 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[Recipient]:
         wanted |= Q(
             pk__in=UserGroup.objects.filter(group__name__in=audience.groups).values("user_id")
         )
+    if audience.people:
+        wanted |= Q(pk__in=audience.people)
     if not wanted:
         return []
     people = (
@@ -312,6 +329,12 @@ def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
     elif kind in (NotificationKind.SLO_WARNING, NotificationKind.SLO_BREACHED):
         clock = payload.get("clock", "")
         context.update(clock=CLOCK_LABELS.get(clock, clock), priority=request.priority.name)
+    elif kind == NotificationKind.CUSTOMER_REMINDER:
+        # As the reminder recorded them: a resend says the same.
+        due = payload.get("reply_due_at")
+        context.update(confirmation=bool(payload.get("confirmation")),
+                       reply_due_at=parse_datetime(due) if due else None,
+                       business_days=payload.get("business_days"))
     return context
 
 
@@ -417,6 +440,24 @@ def notify(event: RequestEvent) -> list[OutboundMessage]:
     audience = audience_for(event)
     if audience is None:
         return []
+    return _outbox_write(event, audience)
+
+
+def notify_mentioned(event: RequestEvent, people: Sequence[int]) -> list[OutboundMessage]:
+    """The "mention" e-mail to the colleagues (user ids) that the internal note of ``event``
+    mentions, as ``services.mentions`` chose them (back-office people who read the note, not
+    its author), under the rules of every row: muted, turned off, no address. The e-mail says
+    who mentioned them and where, never the note. Someone who already gets an e-mail of this
+    event (a status change they follow) gets that one only: one e-mail per person and event."""
+    told = set(OutboundMessage.objects.filter(event=event).values_list("recipient_id",
+                                                                        flat=True))
+    named = tuple(pk for pk in people if pk not in told)
+    if not named:
+        return []
+    return _outbox_write(event, Audience(NotificationKind.MENTION, people=named))
+
+
+def _outbox_write(event: RequestEvent, audience: Audience) -> list[OutboundMessage]:
     people = recipients_for(event, audience)
     if not people:
         return []
@@ -438,4 +479,60 @@ def notify(event: RequestEvent) -> list[OutboundMessage]:
         ))
     created = OutboundMessage.objects.bulk_create(messages)
     outbox.publish_on_commit([message.pk for message in created], countdown=hold)
+    return created
+
+
+# --- the morning digest: about several requests, so no event (``services.automation``) -----
+
+# The queue the digest lists the head of, and links to.
+DIGEST_QUEUE = "slo-a-risque"
+
+
+def digest_recipients() -> list[User]:
+    """Who gets the morning digest: the Daily role's active people with an address, unless
+    they turned it off on "Mon profil"."""
+    people = (User.objects.filter(is_active=True, groups__name=Role.DAILY).exclude(email="")
+              .select_related("profile").distinct().order_by("pk"))
+    return [person for person in people if wants_email(person, NotificationKind.DAILY_DIGEST)]
+
+
+def _digest_context(person: User, digest: Any, *, day: Any) -> dict[str, Any]:
+    base = settings.PORTAL_BASE_URL
+    lines = [{**vars(line), "url": f"{base}/agent/requests/{line.key}/"}
+             for line in digest.lines]
+    return {
+        "kind": NotificationKind.DAILY_DIGEST,
+        "recipient_name": person_name(person),
+        "day": day,
+        "breached_count": digest.breached_count,
+        "at_risk_count": digest.at_risk_count,
+        "more": digest.more,
+        "breached_lines": [line for line in lines if line["breached"]],
+        "at_risk_lines": [line for line in lines if not line["breached"]],
+        "url": f"{base}{reverse('agent:queue', args=[DIGEST_QUEUE])}",
+    }
+
+
+def digest_notify(*, people: Sequence[User], digest_of: Callable[[User], Any], day: Any
+                  ) -> list[OutboundMessage]:
+    """Write the morning digest of each of ``people`` in the current transaction: what
+    ``digest_of(person)`` answers, read in the person's language; nobody gets an empty one.
+    Sent after commit, at once (nothing to group it with)."""
+    now = timezone.now()
+    messages = []
+    for person in people:
+        language = _language_of(person)
+        with translation.override(language):
+            digest = digest_of(person)
+        if digest.empty:
+            continue
+        subject, text, html = render_email(
+            NotificationKind.DAILY_DIGEST, _digest_context(person, digest, day=day), language)
+        messages.append(OutboundMessage(
+            request=None, event=None, recipient=person, to_address=person.email,
+            language=language, kind=NotificationKind.DAILY_DIGEST, subject=subject[:400],
+            body_text=text, body_html=html, created_at=now, next_attempt_at=now,
+        ))
+    created = OutboundMessage.objects.bulk_create(messages)
+    outbox.publish_on_commit([message.pk for message in created])
     return created

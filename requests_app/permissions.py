@@ -190,3 +190,41 @@ def may_create_licence(user: AnyUser) -> bool:
 
 def may_open_on_behalf(user: AnyUser) -> bool:
     return is_back_office(user)
+
+
+# --- canned replies ("réponses types") ------------------------------------------------------
+
+def may_use_canned_replies(user: AnyUser) -> bool:
+    """Inserting canned replies, and keeping personal ones: the whole back office."""
+    return is_back_office(user)
+
+
+def may_manage_shared_canned_replies(user: AnyUser) -> bool:
+    """Writing the replies shared with the whole back office: ServiceDesk, who answers the
+    customers most, and administrators. Everyone else uses them as they are."""
+    return has_role(user, Role.SERVICEDESK) or getattr(user, "is_superuser", False)
+
+
+# --- saved views ("vues enregistrées") ------------------------------------------------------
+
+def may_keep_saved_views(user: AnyUser) -> bool:
+    """Saving a queue with its filters, and seeing the views shared with one's roles: the
+    whole back office."""
+    return is_back_office(user)
+
+
+def roles_to_share_with(user: AnyUser) -> list[str]:
+    """The roles a person may share a view with: their own (a view shared with a team one is
+    not in would fill the sidebars of people one does not work with); an administrator any
+    back-office role."""
+    if getattr(user, "is_superuser", False):
+        return list(ALL_ROLES)
+    roles = roles_of(user)
+    return [role for role in ALL_ROLES if role in roles]
+
+
+def may_manage_saved_view(owner_id: int, shared_role: str, user: AnyUser) -> bool:
+    """Renaming or deleting a view: its owner; a shared one also an administrator."""
+    if owner_id == getattr(user, "pk", None):
+        return True
+    return bool(shared_role) and getattr(user, "is_superuser", False)

@@ -2,8 +2,10 @@
 
 The confirmation request cannot be turned off: the requester must answer it (seed, element
 8, as a muted request still sends it), nor can an account's own messages (password reset).
-The kinds offered are those the person can receive: a client hears about their requests,
-the back office also about the customers' answers and the SLO clocks."""
+The kinds offered are those the person can receive: a client hears about their requests
+(and is reminded when an answer of theirs is awaited), the back office also about the
+customers' answers, the SLO clocks, the internal notes that mention them and, for the Daily,
+the morning digest."""
 
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ ALWAYS_SENT = frozenset({K.CONFIRMATION_REQUEST, K.PASSWORD_RESET})
 
 # In the order the profile page lists them.
 CLIENT_KINDS = (K.REQUEST_RECEIVED, K.AGENT_COMMENT, K.STATUS_CHANGED,
-                K.CONFIRMATION_REQUEST, K.CLOSED)
+                K.CONFIRMATION_REQUEST, K.CUSTOMER_REMINDER, K.CLOSED)
 BACK_OFFICE_KINDS = (K.REQUEST_RECEIVED, K.CLIENT_COMMENT, K.AGENT_COMMENT, K.STATUS_CHANGED,
                      K.CONFIRMATION_REQUEST, K.CONFIRMED, K.DENIED, K.CLOSED, K.SLO_WARNING,
-                     K.SLO_BREACHED)
+                     K.SLO_BREACHED, K.MENTION, K.DAILY_DIGEST)
 
 
 def email_kinds_offered(*, back_office: bool) -> tuple[str, ...]:

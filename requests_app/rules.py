@@ -8,6 +8,7 @@ message. Nothing here reads the database beyond the person's roles.
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -20,7 +21,13 @@ from requests_app.exceptions import (
     StaleRequest,
     TransitionNotAllowed,
 )
-from requests_app.workflow import ASSIGNABLE_STATUSES, TRANSITIONS, RequestStatus, action_label
+from requests_app.workflow import (
+    ASSIGNABLE_STATUSES,
+    TRANSITIONS,
+    ConfirmationState,
+    RequestStatus,
+    action_label,
+)
 
 
 def closed_refusal(request: Any) -> SptError | None:
@@ -118,3 +125,24 @@ def assignment_offered(request: Any, user: Any) -> bool:
         return False
     takes_only = not permissions.has_role(user, permissions.Role.DAILY)
     return not (takes_only and request.assignee_id == getattr(user, "pk", None))
+
+
+# How long after its closing a confirmed request may still be rated (or its rating changed):
+# the closing often follows the confirmation within minutes.
+SATISFACTION_DAYS_AFTER_CLOSING = 7
+
+
+def satisfaction_refusal(request: Any, *, at: Any) -> SptError | None:
+    """Whether the client's satisfaction may be given or changed now (who may is the
+    service's to check): once they confirmed the resolution, until the request is closed and
+    for ``SATISFACTION_DAYS_AFTER_CLOSING`` days after."""
+    if request.confirmation_state != ConfirmationState.CONFIRMED:
+        return TransitionNotAllowed(
+            _("Votre satisfaction se note une fois la résolution confirmée."))
+    closed_at = request.closed_at if request.is_closed else None
+    if closed_at is not None and at >= closed_at + timedelta(days=SATISFACTION_DAYS_AFTER_CLOSING):
+        return RequestClosed(
+            _("La demande %(key)s est fermée depuis plus de %(days)d jours : votre "
+              "satisfaction ne peut plus être notée ni modifiée.")
+            % {"key": request.key, "days": SATISFACTION_DAYS_AFTER_CLOSING})
+    return None

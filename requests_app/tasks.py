@@ -1,4 +1,5 @@
-"""Celery entry points of the request app: thin, they load by id and call ``outbox``."""
+"""Celery entry points of the request app: thin, they load by id and call ``outbox`` or a
+service."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import connections
 
 from requests_app import health, outbox
 from requests_app.selectors.uploads import pending_upload_cutoff
+from requests_app.services import automation, dashboard
 from requests_app.services.attachments import pending_uploads_purge
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,27 @@ def purge_pending_uploads_task() -> int:
     return pending_uploads_purge(before=pending_upload_cutoff())
 
 
+@shared_task(ignore_result=True)
+def remind_customers_task() -> int:
+    """Every five minutes (beat): remind the customers whose answer is awaited since the
+    configured number of business days, once per wait (``services.automation``)."""
+    return automation.customer_reminders_send()
+
+
+@shared_task(ignore_result=True)
+def close_unanswered_requests_task() -> int:
+    """Every five minutes (beat): "Clore sans réponse" past the customer's reply deadline,
+    when the admin turned it on."""
+    return automation.requests_close_unanswered()
+
+
+@shared_task(ignore_result=True)
+def send_daily_digest_task() -> int:
+    """Every five minutes (beat): the morning digest to the Daily role, once per business
+    day, from the configured time."""
+    return automation.daily_digest_send()
+
+
 @worker_ready.connect(dispatch_uid="outbox_sweep_on_worker_start")
 def sweep_outbox_on_worker_start(**_kwargs: Any) -> int:
     """A worker that starts (after a crash, a deployment, an outage) sweeps at once, without
@@ -67,3 +90,9 @@ def sweep_outbox_on_worker_start(**_kwargs: Any) -> int:
         connections.close_all()
     logger.info("Outbox sweep at worker start: %s message(s) published", published)
     return published
+
+
+@shared_task(ignore_result=True)
+def refresh_dashboard_figures_task() -> None:
+    """Every minute (beat): the dashboard's backlog and weekly figures counted again."""
+    dashboard.dashboard_figures_refresh()

@@ -4,7 +4,14 @@ where a translation is missing. Discovered by modeltranslation at start-up."""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from requests_app.models import Category, ErpModule, Priority, RequestType
+from requests_app.models import (
+    AutomationSettings,
+    CannedReply,
+    Category,
+    ErpModule,
+    Priority,
+    RequestType,
+)
 
 
 @register(Category)
@@ -25,3 +32,19 @@ class PriorityTranslation(TranslationOptions):
 @register(ErpModule)
 class ErpModuleTranslation(TranslationOptions):
     fields = ("name",)
+
+
+@register(CannedReply)
+class CannedReplyTranslation(TranslationOptions):
+    """Not reference data but a text the back office writes once per language: the one
+    inserted is the customer's (``requests_app.canned_replies``)."""
+
+    fields = ("title", "body")
+
+
+@register(AutomationSettings)
+class AutomationSettingsTranslation(TranslationOptions):
+    """The comment of the automatic "Clore sans réponse", in the reporter's language
+    (``services.automation``)."""
+
+    fields = ("auto_close_comment",)

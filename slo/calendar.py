@@ -318,6 +318,11 @@ class WorkingCalendar:
         """Whether ``day`` is a public holiday or an administrator's closure day."""
         return day in self.closed_dates(day.year)
 
+    def is_working_day(self, day: date) -> bool:
+        """Whether ``day`` (a date of the calendar's zone) has working hours: a weekday with
+        spans that is neither a public holiday nor a closure day."""
+        return bool(self.weekly_spans[day.weekday()]) and not self.is_closed(day)
+
     def closed_dates(self, year: int) -> frozenset[date]:
         """Public holidays (if enabled) and closure days of ``year``, cached per year."""
         closed = self._closed_cache.get(year)

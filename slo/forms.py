@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -11,7 +13,10 @@ from slo.models import ClockKind
 from slo.reports import DEFAULT_MONTHS, PERIOD_CHOICES
 
 
-class SloReportFilterForm(forms.Form):
+class ReportPeriodForm(forms.Form):
+    """A report's period, in months back from the current one (the SLO report's and the
+    others' alike)."""
+
     months = forms.TypedChoiceField(
         label=_("Période"),
         choices=lambda: [
@@ -24,6 +29,20 @@ class SloReportFilterForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and not data.get("months"):
+            data = data.copy()
+            data["months"] = str(DEFAULT_MONTHS)  # shown selected, as it is applied
+        super().__init__(data, *args, **kwargs)
+
+    def months_chosen(self) -> int:
+        """The period from valid data, the default otherwise."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("months") or DEFAULT_MONTHS
+
+
+class SloReportFilterForm(ReportPeriodForm):
     clock = forms.ChoiceField(
         label=_("Compteur"),
         choices=[("", _("Les deux compteurs")), *ClockKind.choices],
@@ -31,18 +50,12 @@ class SloReportFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, data=None, *args, **kwargs) -> None:
-        if data is not None and not data.get("months"):
-            data = data.copy()
-            data["months"] = str(DEFAULT_MONTHS)  # shown selected, as it is applied
-        super().__init__(data, *args, **kwargs)
-
     def filters(self) -> dict:
         """``{"months": int, "kinds": [...]}`` from valid data, defaults otherwise."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         clock = data.get("clock") or ""
         return {
-            "months": data.get("months") or DEFAULT_MONTHS,
+            "months": self.months_chosen(),
             "kinds": [clock] if clock else list(engine.CLOCK_KINDS),
         }
 

@@ -386,7 +386,7 @@ def slo_report_live(
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 260
-_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 12, 16, 40
+_LEFT, _RIGHT, _TOP, _BOTTOM = 48, 12, 20, 40
 # Colours with at least 3:1 against white (WCAG 1.4.11, graphical objects).
 KIND_COLOURS = {engine.FIRST_RESPONSE: "#1f5fa6", engine.RESOLUTION: "#b45309"}
 
@@ -406,6 +406,8 @@ class ChartLabel:
     x: float
     y: float
     text: str
+    # Written upwards (a bar's value where the bars stand too close for it across).
+    rotate: bool = False
 
 
 @dataclass(frozen=True)
@@ -418,28 +420,48 @@ class Chart:
     legend: list[tuple[str, str]]  # (clock kind, clock label)
     plot_left: int
     plot_right: int
+    # Each bar's share written above it; "—" where a month has no verdict for a clock.
+    values: list[ChartLabel] = field(default_factory=list)
+
+
+# The height of a bar at 0 %: a visible line under its "0 %", plainly not a value.
+ZERO_BAR_HEIGHT = 2.0
+# About how wide a character of a value is (bold 10 px digits), to tell when values written
+# across would overlap their neighbours; they are then written upwards, with room above.
+VALUE_CHAR_WIDTH = 6.2
+_TOP_UPWARDS = 40
 
 
 def compliance_chart(report: SloReport) -> Chart:
-    """Grouped bars: for each month, the share of clocks met, one bar per clock kind. A month
-    without any verdict has no bar (not a bar at 0 %)."""
+    """Grouped bars: for each month, the share of clocks met, one bar per clock kind, its
+    share written above it (a bar at 0 % is a thin line under "0 %"). A month without any
+    verdict has no bar, only a dash where it would be (not a bar at 0 %)."""
     plot_width = CHART_WIDTH - _LEFT - _RIGHT
-    plot_height = CHART_HEIGHT - _TOP - _BOTTOM
     slot = plot_width / max(len(report.months), 1)
-    bar_width = min(28.0, slot * 0.8 / max(len(report.kinds), 1))
+    bar_width = min(36.0, slot * 0.8 / max(len(report.kinds), 1))
     rows = {(row.key, row.kind): row for row in report.by_month}
-    bars, labels = [], []
+    # "100 %" is the longest value: written upwards when it would not fit across a bar.
+    upwards = len("100 %") * VALUE_CHAR_WIDTH > bar_width
+    top = _TOP_UPWARDS if upwards else _TOP
+    plot_height = CHART_HEIGHT - top - _BOTTOM
+    bars, labels, values = [], [], []
     for index, first in enumerate(report.months):
         key = _month_key(first)
         group_left = _LEFT + index * slot + (slot - bar_width * len(report.kinds)) / 2
         for position, kind in enumerate(report.kinds):
             row = rows.get((key, kind))
+            x = round(group_left + position * bar_width, 1)
+            middle = round(x + (bar_width - 2) / 2, 1)
             if row is None or row.share is None:
+                values.append(ChartLabel(x=middle, y=round(top + plot_height - 4, 1),
+                                         text="—"))
                 continue
-            height = round(plot_height * row.share, 1)
+            height = max(round(plot_height * row.share, 1), ZERO_BAR_HEIGHT)
+            values.append(ChartLabel(x=middle, y=round(top + plot_height - height - 4, 1),
+                                     text=f"{row.share_percent}\u202f%", rotate=upwards))
             bars.append(ChartBar(
-                x=round(group_left + position * bar_width, 1),
-                y=round(_TOP + plot_height - height, 1),
+                x=x,
+                y=round(top + plot_height - height, 1),
                 width=round(bar_width - 2, 1),
                 height=height,
                 colour=KIND_COLOURS.get(kind, "#4b5563"),
@@ -454,12 +476,12 @@ def compliance_chart(report: SloReport) -> Chart:
             else _month_label(first),
         ))
     grid = [
-        ChartLabel(x=_LEFT - 6, y=round(_TOP + plot_height * (1 - percent / 100), 1),
+        ChartLabel(x=_LEFT - 6, y=round(top + plot_height * (1 - percent / 100), 1),
                    text=f"{percent} %")
         for percent in (0, 25, 50, 75, 100)
     ]
     return Chart(
         width=CHART_WIDTH, height=CHART_HEIGHT, bars=bars, month_labels=labels, grid=grid,
         legend=[(kind, clock_label(kind)) for kind in report.kinds],
-        plot_left=_LEFT, plot_right=CHART_WIDTH - _RIGHT,
+        plot_left=_LEFT, plot_right=CHART_WIDTH - _RIGHT, values=values,
     )

@@ -84,3 +84,17 @@ def make_licence(sales_admin, reporter, **kwargs) -> Request:
         organisation=reporter.profile.organisation, reporter=reporter,
         details={"modules": "Finance", "users": 25, "validity": "2027-12-31"}, **kwargs,
     )
+
+
+def make_canned_reply(actor, *, title: str = "Accusé de réception",
+                      body: str = "Bonjour {{client.prenom}},\n\nNous avons bien reçu "
+                                  "{{demande.numero}}.\n\n{{agent.nom}}",
+                      shared: bool = False, de: tuple[str, str] | None = None,
+                      en: tuple[str, str] | None = None):
+    """A canned reply through the service: ``actor``'s own, or shared (``shared``, for
+    ServiceDesk and administrators); ``de`` and ``en`` are (title, body) translations."""
+    from requests_app.services.canned_replies import canned_reply_create
+
+    titles = {"fr": title, "de": de[0] if de else "", "en": en[0] if en else ""}
+    bodies = {"fr": body, "de": de[1] if de else "", "en": en[1] if en else ""}
+    return canned_reply_create(actor=actor, titles=titles, bodies=bodies, shared=shared)

@@ -47,9 +47,11 @@ from hypothesis import strategies as st
 
 from requests_app import services
 from requests_app.forms import agent as agent_forms
+from requests_app.forms import canned_replies as canned_forms
 from requests_app.forms import portal as portal_forms
 from requests_app.models import (
     Attachment,
+    CannedReply,
     Comment,
     ErpModule,
     NotificationMute,
@@ -156,6 +158,11 @@ class World:
     admin_fields: dict[str, list[str]] = field(default_factory=dict)
 
 
+# A canned reply's form builds its fields per language.
+CANNED_REPLY_FIELDS = ["shared", "revision", *(f"{name}_{code}" for name in ("title", "body")
+                                              for code in ("fr", "de", "en"))]
+
+
 def _prefixed(form_class: type, prefix: str = "") -> list[str]:
     names = list(form_class.base_fields)
     return [f"{prefix}-{name}" if prefix else name for name in names]
@@ -181,13 +188,19 @@ def _fields_by_url() -> dict[str, list[str]]:
         "agent:queue_nav": ["current"],
         "agent:queue": [*_prefixed(agent_forms.QueueFilterForm), "page", "bulk"],
         "agent:bulk": [*_prefixed(agent_forms.BulkActionForm, "bulk"), "next", "page"],
-        "agent:request": ["before", "open"],
+        "agent:request": ["before", "open", "from", "suivante"],
+        "agent:request_changes": ["since", "from"],
         "agent:transition": transition_fields,
         "agent:comment": _prefixed(agent_forms.AgentCommentForm, "comment"),
         "agent:details": _prefixed(agent_forms.DetailsForm, "details"),
         "agent:assign": ["assign-assignee"],
         "agent:mute": ["muted"],
         "agent:licence_new": _prefixed(agent_forms.LicenceForm),
+        "agent:canned_replies": [*_prefixed(canned_forms.CannedReplyFilterForm), "page"],
+        "agent:canned_reply_new": CANNED_REPLY_FIELDS,
+        "agent:canned_reply_edit": CANNED_REPLY_FIELDS,
+        "agent:canned_reply_delete": ["revision"],
+        "agent:canned_reply_pick": _prefixed(canned_forms.CannedReplyPickForm),
         "reports:slo": _prefixed(SloReportFilterForm),
         "reports:slo_csv": _prefixed(SloReportFilterForm),
         "login": ["username", "password", "next"],
@@ -257,6 +270,8 @@ def world(db, walk, client_user, colleague, outsider, frontdesk, daily, serviced
         attachments=[SimpleUploadedFile("journal.txt", b"ligne 1\n", "text/plain")])
     factories.make_request(outsider, title="Autre organisation")
     licence = factories.make_licence(sales, client_user)
+    canned = [factories.make_canned_reply(servicedesk, title="Partagée", shared=True),
+              factories.make_canned_reply(frontdesk, title="Personnelle")]
     clients = {"anonymous": Client(raise_request_exception=False)}
     for role, person in people.items():
         clients[role] = Client(raise_request_exception=False)
@@ -269,6 +284,7 @@ def world(db, walk, client_user, colleague, outsider, frontdesk, daily, serviced
         "slot": [*sorted(TRANSITIONS), "details", "assign"],
         "type_code": list(RequestType.objects.values_list("code", flat=True)),
         "token": [attachment.token],
+        "reply_id": [str(reply.pk) for reply in canned],
     }
     numbers = [str(r.number) for r in [*requests, licence]]
     valid_values = [
@@ -454,7 +470,7 @@ def _text_of_case(draw: st.DrawFn) -> st.SearchStrategy[Value]:
 # ---------------------------------------------------------------------- what a case checks
 
 _WATCHED = [Request, Comment, RequestEvent, OutboundMessage, Attachment, Participant,
-            NotificationMute, SloClock]
+            NotificationMute, SloClock, CannedReply]
 
 
 def _state(models: list) -> dict[str, list]:

@@ -8,6 +8,7 @@ transition needs) is enforced again by the services, which have the last word.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -30,7 +31,7 @@ from requests_app.models import Environment, ErpModule, Organisation, Priority, 
 from requests_app.people import person_name
 from requests_app.permissions import Role
 from requests_app.selectors.directory import back_office_colleagues
-from requests_app.selectors.queues import SORTS
+from requests_app.selectors.queues import SORTS, queue_sorts
 from requests_app.services.bulk import BULK_ASSIGN
 from requests_app.workflow import BULK_TRANSITIONS, TRANSITIONS, RequestStatus, action_label
 
@@ -38,7 +39,6 @@ from requests_app.workflow import BULK_TRANSITIONS, TRANSITIONS, RequestStatus, 
 # lookup at run time.
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from django_stubs_ext import StrOrPromise
 else:
     User = get_user_model()
 
@@ -107,10 +107,14 @@ class TransitionForm(forms.Form):
 
 
 def _text(label: Any, *, required: bool = True, help_text: Any = "", rows: int = 4,
-          internal: bool = False) -> forms.CharField:
-    attrs: dict[str, int | str] = {"rows": rows}
+          internal: bool = False, mentions: bool = False) -> forms.CharField:
+    """``mentions``: the text may be an internal note, where "@" offers colleagues to
+    mention (static/js/mentions.js); an internal text always may."""
+    attrs: dict[str, int | str | bool] = {"rows": rows}
     if internal:
         attrs["class"] = "internal-note-input"
+    if internal or mentions:
+        attrs["data-mentions"] = True
     return forms.CharField(
         label=label, required=required, help_text=help_text, strip=True,
         max_length=settings.COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs=attrs),
@@ -189,7 +193,7 @@ class EscalateForm(TransitionForm):
 
 
 class InternalOrPublicCommentForm(TransitionForm):
-    comment = _text(_("Commentaire"))
+    comment = _text(_("Commentaire"), mentions=True)
     internal = forms.BooleanField(
         label=_("Note interne (jamais montrée au client)"), required=False, initial=True,
         help_text=_("Décochez pour que le client voie ce commentaire."),
@@ -265,7 +269,10 @@ class AgentCommentForm(KeepsAttachmentsMixin, forms.Form):
 
     body = forms.CharField(label=_("Commentaire"), required=False, strip=True,
                            max_length=settings.COMMENT_MAX_LENGTH,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+                           widget=forms.Textarea(attrs={"rows": 4, "data-mentions": True}),
+                           help_text=_("Tapez @ et le début d'un nom pour mentionner un "
+                                       "collègue : seule une note interne le prévient, "
+                                       "jamais un commentaire public (le client le lit)."))
     attachments = attachments_field()
     visibility = forms.ChoiceField(choices=VISIBILITY)
 
@@ -369,7 +376,7 @@ class QueueFilterForm(forms.Form):
         sort = cast(forms.ChoiceField, self.fields["sort"])
         sort.choices = [
             ("", _("Pertinence, sinon « %(order)s »") % {"order": SORTS[default_sort][0]}),
-            *((key, label) for key, (label, _order) in SORTS.items()),
+            *((key, label) for key, (label, _order) in queue_sorts(default_sort).items()),
         ]
         people = [(str(person.pk), person.name) for person in back_office_colleagues()]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
@@ -447,46 +454,127 @@ class RequestRefsField(forms.Field):
 
 
 
+# Who reads the text of a bulk action: the client, colleagues only, or either (the agent
+# chooses by the field they write in).
+PUBLIC, INTERNAL, EITHER = "public", "internal", "either"
+
+BULK_ASSIGN_LABEL = _("Assigner / réassigner")
+
+
+def bulk_text_audience(name: str) -> str | None:
+    """Who reads the text of the bulk action ``name`` (None: it takes none), as its own form
+    on the request page says: an ``internal`` choice there makes it either, a note field
+    (``internal-note-input``) internal, any other text public."""
+    spec = TRANSITIONS.get(name)
+    if spec is None or spec.text_param is None:
+        return None
+    form_class = TRANSITION_FORMS[name]
+    if "internal" in form_class.base_fields:
+        return EITHER
+    widget = form_class.base_fields[spec.text_param].widget
+    return INTERNAL if "internal-note-input" in str(widget.attrs.get("class", "")) else PUBLIC
+
+
+def bulk_action_label(name: str) -> str:
+    return str(BULK_ASSIGN_LABEL) if name == BULK_ASSIGN else action_label(name)
+
+
 class BulkActionForm(forms.Form):
     """One action on several requests of a queue; each is then done one by one through the
-    same service as on the request page, and refused or done on its own."""
+    same service as on the request page, and refused or done on its own.
+
+    The text an action takes is written in one of two fields, so that the agent always knows
+    who reads it: "Commentaire au client" (visible to the client) or "Note interne" (never
+    shown to them). Each action accepts only the field(s) its own form on the request page
+    has (``bulk_text_audience``), and its required text is asked for on that field.
+
+    ``offered``: the actions the queue page offers (those allowed for at least one of its
+    rows, ``selectors.agent_page.bulk_actions_for``); without it, every action of the
+    person's roles (a post is checked per request by the services anyway)."""
 
     requests = RequestRefsField(label=_("Demandes"))
     action = forms.ChoiceField(label=_("Action"))
     assignee = PersonChoiceField(
         label=_("Agent ServiceDesk"), queryset=User.objects.none(), required=False,
         empty_label="—",
-        help_text=_("Pour « Assigner » et « Prendre en charge / assigner »."),
-    )
-    text = forms.CharField(
-        label=_("Commentaire, note ou motif"), required=False, strip=True,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Selon l'action : commentaire au client, note interne, question ou "
-                    "motif. Le même texte est utilisé pour chaque demande."),
     )
     rnd_reference = forms.CharField(label=_("Référence R&D"), required=False,
                                     max_length=100)
+    comment = forms.CharField(
+        label=_("Commentaire au client (visible du client)"), required=False, strip=True,
+        max_length=settings.COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(
+        label=_("Note interne (jamais montrée au client)"), required=False, strip=True,
+        max_length=settings.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "internal-note-input"}),
+    )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, offered: Collection[str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         roles = permissions.roles_of(user)
-        actions: list[tuple[str, StrOrPromise]] = [("", _("— choisir une action —"))]
-        if permissions.may_assign(user):
-            actions.append((BULK_ASSIGN, _("Assigner / réassigner")))
+        names = [BULK_ASSIGN] if permissions.may_assign(user) else []
         # The registry's roles; actions for a person (the assignee) are offered to everyone.
-        actions += [(name, action_label(name)) for name in BULK_TRANSITIONS
-                    if not TRANSITIONS[name].roles or TRANSITIONS[name].roles & roles]
-        cast(forms.ChoiceField, self.fields["action"]).choices = actions
+        names += [name for name in BULK_TRANSITIONS
+                  if not TRANSITIONS[name].roles or TRANSITIONS[name].roles & roles]
+        if offered is not None:
+            names = [name for name in names if name in offered]
+        self.action_names = names
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
+            ("", _("— choisir une action —")),
+            *((name, bulk_action_label(name)) for name in names),
+        ]
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = (
             servicedesk_agents() if permissions.has_role(user, Role.DAILY)
             else User.objects.filter(pk=user.pk)
         )
+        self.uses = self._uses(names)
+        for field_name, help_text in self._help_texts().items():
+            self.fields[field_name].help_text = help_text
+
+    @staticmethod
+    def _uses(names: list[str]) -> dict[str, list[str]]:
+        """{field: the offered actions that take it}: the page shows a field only for them."""
+        uses: dict[str, list[str]] = {"assignee": [], "rnd_reference": [], "comment": [],
+                                      "note": []}
+        for name in names:
+            if name == BULK_ASSIGN or TRANSITIONS[name].requires == "assignee":
+                uses["assignee"].append(name)
+            if name != BULK_ASSIGN and TRANSITIONS[name].requires == "rnd_reference":
+                uses["rnd_reference"].append(name)
+            audience = bulk_text_audience(name)
+            if audience in (PUBLIC, EITHER):
+                uses["comment"].append(name)
+            if audience in (INTERNAL, EITHER):
+                uses["note"].append(name)
+        return uses
+
+    def _help_texts(self) -> dict[str, str]:
+        def listed(field_name: str) -> str:
+            return ", ".join(f"« {bulk_action_label(name)} »" for name in self.uses[field_name])
+
+        texts = {}
+        for field_name in ("assignee", "rnd_reference", "comment", "note"):
+            if self.uses[field_name]:
+                texts[field_name] = _("Pour %(actions)s.") % {"actions": listed(field_name)}
+        for field_name in ("comment", "note"):
+            if field_name in texts:
+                texts[field_name] += " " + str(_("Le même texte pour chaque demande."))
+        return texts
+
+    @property
+    def uses_attrs(self) -> dict[str, str]:
+        """{field: its actions, space-separated}, for the page's ``data-bulk-for``."""
+        return {field_name: " ".join(names) for field_name, names in self.uses.items()}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         assert data is not None  # Form.clean returns cleaned_data
         action = data.get("action")
+        if not action:
+            return data  # the field says it
         if action in (BULK_ASSIGN, "start") and not data.get("assignee"):
             if permissions.has_role(self.user, Role.SERVICEDESK) and not permissions.has_role(
                 self.user, Role.DAILY
@@ -496,18 +584,60 @@ class BulkActionForm(forms.Form):
                 self.add_error("assignee", _("Choisissez l'agent ServiceDesk."))
         if action == "send_to_rnd" and not data.get("rnd_reference"):
             self.add_error("rnd_reference", _("La référence R&D est obligatoire."))
+        self._clean_texts(action, data)
         return data
 
+    def _clean_texts(self, action: str, data: dict[str, Any]) -> None:
+        """Each action's text on its field: required where its registry entry says so, and
+        never in a field whose readers the action does not write to."""
+        comment, note = data.get("comment") or "", data.get("note") or ""
+        label = {"action": bulk_action_label(action)}
+        audience = bulk_text_audience(action)
+        required = TRANSITIONS[action].text_required if action in TRANSITIONS else None
+        if audience is None:
+            for field_name, value in (("comment", comment), ("note", note)):
+                if value:
+                    self.add_error(field_name, _("« %(action)s » ne prend pas de texte : "
+                                                 "videz ce champ.") % label)
+        elif audience == PUBLIC:
+            if note:
+                self.add_error("note", _("« %(action)s » écrit au client : son texte va dans "
+                                         "« Commentaire au client », pas en note interne.")
+                               % label)
+            if not comment and required is not None:
+                self.add_error("comment", str(required))
+        elif audience == INTERNAL:
+            if comment:
+                self.add_error("comment", _("« %(action)s » ne prend qu'une note interne, que "
+                                            "le client ne voit pas : écrivez le texte dans "
+                                            "« Note interne ».") % label)
+            if not note and required is not None:
+                self.add_error("note", str(required))
+        elif comment and note:
+            self.add_error("note", _("« %(action)s » prend un seul texte : un commentaire au "
+                                     "client ou une note interne, pas les deux.") % label)
+        elif not comment and not note and required is not None:
+            self.add_error("note", _("%(required)s Écrivez-le en note interne, ou en "
+                                     "commentaire au client.") % {"required": required})
+
     def service_kwargs(self, name: str) -> dict[str, Any]:
-        """The keyword arguments of ``name``'s service: the one bulk text goes to the text
-        parameter the registry names, plus what the action requires."""
+        """The keyword arguments of ``name``'s service: the text of the field its readers
+        write to, goes to the text parameter the registry names (with ``internal`` when it
+        may be either), plus what the action requires."""
         data = self.cleaned_data
         if name == BULK_ASSIGN:
             return {"assignee": data.get("assignee")}
         spec = TRANSITIONS[name]
         kwargs: dict[str, Any] = {}
-        if spec.text_param:
-            kwargs[spec.text_param] = data.get("text") or ""
+        comment, note = data.get("comment") or "", data.get("note") or ""
+        audience = bulk_text_audience(name)
+        if spec.text_param and audience == PUBLIC:
+            kwargs[spec.text_param] = comment
+        elif spec.text_param and audience == INTERNAL:
+            kwargs[spec.text_param] = note
+        elif spec.text_param:
+            kwargs[spec.text_param] = comment or note
+            kwargs["internal"] = not comment
         if spec.requires == "assignee":
             kwargs["assignee"] = data.get("assignee")
         if spec.requires == "rnd_reference":

@@ -23,12 +23,20 @@ from requests_app.forms.fields import (
     ReferenceChoiceField,
 )
 from requests_app.forms.widgets import QuickSelect
-from requests_app.models import Environment, ErpModule, PendingUpload, Priority, RequestType
+from requests_app.models import (
+    Environment,
+    ErpModule,
+    PendingUpload,
+    Priority,
+    RequestType,
+    SatisfactionScore,
+)
 from requests_app.people import person_name
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors.reference import reference_rows
 from requests_app.selectors.uploads import pending_upload_list_for_owner
 from requests_app.services.attachments import KeptUpload
+from requests_app.services.satisfaction import SATISFACTION_COMMENT_MAX_LENGTH
 from requests_app.workflow import RequestStatus
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -437,10 +445,37 @@ class CommentForm(KeepsAttachmentsMixin, forms.Form):
         return data
 
 
+def satisfaction_choices() -> list[tuple[str, str]]:
+    return [(str(score.value), f"{score.value} — {score.label}")
+            for score in SatisfactionScore]
+
+
+def satisfaction_field(*, required: bool, label: Any) -> forms.TypedChoiceField:
+    """The 1–5 scale as a group of radio buttons, each named ("1 — Très insatisfait")."""
+    return forms.TypedChoiceField(
+        label=label, required=required, coerce=int, empty_value=None,
+        choices=lazy(satisfaction_choices, list)(), widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez une note de 1 à 5."),
+                        "invalid_choice": _("Choisissez une note de 1 à 5.")},
+    )
+
+
 class ResolutionConfirmForm(forms.Form):
+    rating = satisfaction_field(required=False, label=_("Votre satisfaction (facultatif)"))
     body = forms.CharField(
         label=_("Commentaire (facultatif)"), required=False, max_length=settings.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SatisfactionForm(forms.Form):
+    """"Votre satisfaction" once the resolution is confirmed: the rating, and a word."""
+
+    rating = satisfaction_field(required=True, label=_("Votre satisfaction"))
+    comment = forms.CharField(
+        label=_("Un commentaire sur notre service (facultatif)"), required=False,
+        max_length=SATISFACTION_COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Lu par le Customer Service, il n'est pas publié dans l'historique."),
     )
 
 

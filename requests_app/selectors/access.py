@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from requests_app import permissions
@@ -20,6 +21,7 @@ from requests_app.models import (
     KEY_PREFIX,
     Attachment,
     Comment,
+    Mention,
     NotificationMute,
     Participant,
     Request,
@@ -90,8 +92,9 @@ def request_get_for_user(user: AnyUser, key: str | int, *, for_page: bool = Fals
     that a URL of another organisation says nothing of what exists. ``for_page``: what the
     request page asks of it comes with it — whether this person muted it (``viewer_muted``)
     and whether anything follows it up (``has_follow_ups``: most requests have none, and
-    then their list is not read); without ``with_people`` the caller reads the people it
-    names (``people_attach``) with others."""
+    then their list is not read), and for the back office how many of this person's mentions
+    in it are unread (``viewer_mentions_unread``, the page's read receipt); without
+    ``with_people`` the caller reads the people it names (``people_attach``) with others."""
     number = parse_request_key(key)
     if number is None:
         raise RequestNotFound()
@@ -102,6 +105,8 @@ def request_get_for_user(user: AnyUser, key: str | int, *, for_page: bool = Fals
                 request=OuterRef("pk"), user_id=user.pk)),
             has_follow_ups=Exists(Request.objects.filter(follows_up=OuterRef("pk"))),
         )
+        if permissions.is_back_office(user):
+            queryset = queryset.annotate(viewer_mentions_unread=_mentions_unread(user))
     # The number is unique: no order to compile, as ``first()`` would add.
     request = next(iter(queryset[:1]), None)
     if request is None:
@@ -114,6 +119,13 @@ def request_get_for_user(user: AnyUser, key: str | int, *, for_page: bool = Fals
     if with_people:
         people_attach(request_people(request))
     return request
+
+
+def _mentions_unread(user: AnyUser) -> Coalesce:
+    unread = (Mention.objects.filter(request_id=OuterRef("pk"), person_id=user.pk,
+                                     read_at__isnull=True)
+              .order_by().values("request_id").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
 
 # The people a request names. Read in one query of their own: five more joins made
@@ -214,3 +226,23 @@ def is_muted(user: AnyUser, request: Request) -> bool:
     if user.pk is None:  # AnonymousUser: no mute of theirs
         return False
     return NotificationMute.objects.filter(request=request, user_id=user.pk).exists()
+
+
+def canned_reply_visible_q(user: AnyUser) -> Q:
+    """The canned replies a person may see and insert: those shared with the back office and
+    their own personal ones; nobody sees another person's, an administrator included (the
+    Django admin is there for the rare fix). Nobody outside the back office sees any."""
+    if not permissions.may_use_canned_replies(user) or user.pk is None:
+        return Q(pk__in=[])
+    return Q(owner__isnull=True) | Q(owner_id=user.pk)
+
+
+def saved_view_visible_q(user: AnyUser) -> Q:
+    """The saved views a person may see and open: their own and those shared with one of
+    their roles; another person's personal view never, an administrator's included. Nobody
+    outside the back office sees any. (What a view then lists is the access rule's answer
+    for the person reading it, never its owner's.)"""
+    if not permissions.may_keep_saved_views(user) or user.pk is None:
+        return Q(pk__in=[])
+    roles = sorted(permissions.roles_of(user))
+    return Q(owner_id=user.pk) | Q(shared_role__in=roles) if roles else Q(owner_id=user.pk)

@@ -29,6 +29,7 @@ from requests_app.models import (
     Request,
     RequestEvent,
     RequestType,
+    SatisfactionRating,
 )
 from requests_app.people import person_name_of
 from requests_app.selectors.access import (
@@ -371,6 +372,8 @@ class RequestPage:
     # line to continue from when older ones remain.
     history_before: int | None = None
     history_older: int | None = None
+    # The client's satisfaction with the resolution they confirmed, if given.
+    satisfaction: SatisfactionRating | None = None
 
     @property
     def may_answer(self) -> bool:
@@ -480,11 +483,18 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         .only("pk", "number", "title", "status")
     ) if getattr(request, "has_follow_ups", True) else []
     window, older = _history_window(user, request, before)
+    satisfaction = None
+    # A client rates only a confirmed resolution; the back office also sees a rating left
+    # behind when the request went back to work after the confirmation.
+    if (request.confirmation_state == ConfirmationState.CONFIRMED
+            or permissions.is_back_office(user)):
+        satisfaction = SatisfactionRating.objects.filter(pk=request.pk).first()
     people_attach([
         *request_people(request),
         *((attachment, "uploaded_by") for attachment in attachments),
         *((participant, "user") for participant in participants),
         *((event, "actor") for event in window),
+        *([(satisfaction, "rated_by"), (satisfaction, "agent")] if satisfaction else []),
     ])
     timeline = timeline_entries(user, request, attachments, window)
     pending = None
@@ -511,6 +521,7 @@ def request_page_for_user(user: AnyUser, key: str, *, at: datetime,
         awaited_question=question,
         history_before=before,
         history_older=older,
+        satisfaction=satisfaction,
     )
 
 

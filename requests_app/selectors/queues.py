@@ -21,9 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from requests_app import permissions
 from requests_app.models import KEY_PREFIX, Organisation, Priority, Request, RequestType
 from requests_app.people import person_name_of
-from requests_app.permissions import Role
+from requests_app.permissions import BACK_OFFICE_ROLES, Role
 from requests_app.selectors.access import request_list_visible_to
 from requests_app.selectors.counting import COUNT_CAP, BoundedCount, bounded_counts
+from requests_app.selectors.mentions import (
+    mention_latest_at,
+    mention_list_unread,
+    mentioned_requests_q,
+)
 from requests_app.selectors.reference import reference_row
 from requests_app.selectors.search import Search
 from requests_app.workflow import OPEN_STATUSES, ConfirmationState, RequestStatus
@@ -49,6 +54,11 @@ class Queue:
     # Shown with a count in the navigation (the search-everything queue is not: counting the
     # whole history on every page is exactly what the counts query avoids).
     counted: bool = True
+    # What the count counts when not the queue's requests: (user) -> the rows to count,
+    # already within the access rule ("Mes mentions" counts the unread mentions), with the
+    # words that follow the figure for a screen reader.
+    count_of: Callable[[AnyUser], QuerySet] | None = None
+    count_unit: Any = None  # a lazy translation; None: "demande(s)"
 
 
 def _status(*statuses: str) -> Callable[[AnyUser, datetime], Q]:
@@ -108,6 +118,16 @@ QUEUES: list[Queue] = [
         frozenset({Role.DAILY}),
     ),
     Queue(
+        "mes-mentions", _("Mes mentions"),
+        _("Demandes dont une note interne vous mentionne, la mention la plus récente "
+          "d'abord. Son nombre compte les mentions non lues ; ouvrir la demande les marque "
+          "comme lues."),
+        lambda user, now: mentioned_requests_q(user),
+        # Everyone's own: a mention is addressed to the person, whatever their roles.
+        BACK_OFFICE_ROLES, default_sort="mentioned",
+        count_of=mention_list_unread, count_unit=_("mention(s) non lue(s)"),
+    ),
+    Queue(
         "toutes-ouvertes", _("Toutes les demandes ouvertes"),
         _("Toutes les demandes qui ne sont pas fermées."),
         _status(*OPEN_STATUSES),
@@ -137,7 +157,20 @@ SORTS: dict[str, tuple[Any, list]] = {
     "updated": (_("Dernière modification"), ["-updated_at", "-number"]),
     "closed": (_("Fermeture la plus récente"), [F("closed_at").desc(nulls_last=True),
                                                 "-number"]),
+    "mentioned": (_("Mention la plus récente"), [F("mentioned_at").desc(nulls_last=True),
+                                                 "-number"]),
 }
+# The orders only the queue whose default they are offers, with what they add to its rows
+# (per person, per row: cheap over one person's few requests, not over a whole backlog).
+QUEUE_OWN_SORTS: dict[str, Callable[[AnyUser], dict[str, Any]]] = {
+    "mentioned": lambda user: {"mentioned_at": mention_latest_at(user)},
+}
+
+
+def queue_sorts(default_sort: str) -> dict[str, tuple[Any, list]]:
+    """The orders a queue whose default is ``default_sort`` offers."""
+    return {key: sort for key, sort in SORTS.items()
+            if key not in QUEUE_OWN_SORTS or key == default_sort}
 
 
 def queue_get(slug: str) -> Queue | None:
@@ -156,8 +189,9 @@ def queue_counts(user: AnyUser, *, now: datetime) -> dict[str, BoundedCount]:
     its filter, so the navigation costs the same at a hundred or a million open requests."""
     visible = request_list_visible_to(user)
     return bounded_counts({
-        queue.slug: visible.filter(queue.condition(user, now)) for queue in QUEUES
-        if queue.counted
+        queue.slug: queue.count_of(user) if queue.count_of is not None
+        else visible.filter(queue.condition(user, now))
+        for queue in QUEUES if queue.counted
     })
 
 
@@ -208,7 +242,10 @@ def queue_requests(
     if search.active:
         queryset = queryset.filter(_text_q(search))
     if sort in SORTS or not search.active:
-        order = SORTS.get(sort or queue.default_sort, SORTS[queue.default_sort])[1]
+        key = sort if sort in queue_sorts(queue.default_sort) else queue.default_sort
+        order = SORTS[key][1]
+        if key in QUEUE_OWN_SORTS:
+            queryset = queryset.annotate(**QUEUE_OWN_SORTS[key](user))
     else:
         # The best found first, among as many of the newest found as the pages can show.
         queryset = search.best_first(queryset, among=RANKED_MAX)

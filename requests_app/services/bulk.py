@@ -12,15 +12,17 @@ from django.contrib.auth.models import User
 from portal.errors import SptError
 from requests_app.exceptions import RequestNotFound
 from requests_app.models import KEY_PREFIX
+from requests_app.selectors.agent_page import BULK_ASSIGN
 from requests_app.selectors.queues import requests_by_numbers
 from requests_app.services.requests import request_assign
 from requests_app.services.transitions import TRANSITION_SERVICES
 
-BULK_ASSIGN = "assign"
-
 
 @dataclass
 class BulkResult:
+    """What a bulk action did, in the order of the selection: the keys done, and each key
+    refused with the service's reason (as the request page would have said it)."""
+
     done: list[str] = field(default_factory=list)  # request keys
     refused: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
 
@@ -31,8 +33,9 @@ def requests_bulk_apply(
 ) -> BulkResult:
     """``refs``: (number, status the row showed). ``action``: ``BULK_ASSIGN`` or a
     transition's name; ``params``: its service's keyword arguments. A request this person
-    may not see is refused as "introuvable", like any other the service refuses."""
-    refs = list(refs)
+    may not see is refused as "introuvable", like any other the service refuses. A request
+    ticked twice is acted upon once."""
+    refs = list(dict.fromkeys(refs))
     found = requests_by_numbers(actor, [number for number, _shown in refs])
     result = BulkResult()
     for number, shown_status in refs:

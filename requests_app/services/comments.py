@@ -16,6 +16,8 @@ from requests_app.exceptions import InvalidInput, PermissionDenied, TransitionNo
 from requests_app.models import Comment, Request
 from requests_app.services._common import request_for_change, text_length_check, touch
 from requests_app.services.attachments import attachments_store, attachments_validate
+from requests_app.services.mentions import mentions_record
+from requests_app.services.satisfaction import satisfaction_rating_check, satisfaction_record
 from requests_app.services.search import search_words_add
 from requests_app.services.transitions import customer_reply_fire
 from requests_app.slo_inputs import first_response_follow
@@ -34,7 +36,8 @@ def comment_add(
     """Add a public comment or an internal note.
 
     A client's comment on a request En attente client sends it back to En cours; the first
-    public answer of the vendor's staff meets the Première réponse clock."""
+    public answer of the vendor's staff meets the Première réponse clock; an internal note
+    tells the colleagues it mentions (``services.mentions``)."""
     at = at or timezone.now()
     body = (body or "").strip()
     with transaction.atomic():
@@ -58,6 +61,7 @@ def comment_add(
         event = events.commented(request=request, actor=actor, comment=comment,
                                  by_back_office=permissions.is_back_office(actor))
         notifications.notify(event)
+        mentions_record(request=request, comment=comment, event=event, field="body")
         attachments_store(request=request, actor=actor, files=files, comment=comment,
                           is_internal=is_internal, at=at)
         # Once the client confirmed the resolution, a "merci" must not undo it: only an
@@ -87,15 +91,17 @@ def _pending_confirmation(request: Request, actor: User) -> None:
 
 
 def resolution_confirm(
-    *, actor: User, request: Request | int, body: str = "",
+    *, actor: User, request: Request | int, body: str = "", rating: int | None = None,
     at: datetime | None = None,
 ) -> Request:
     """"Confirmer la résolution": the assignee is told to close; the request stays with
-    Customer Service until they do."""
+    Customer Service until they do. ``rating``: the satisfaction given with it (optional)."""
     at = at or timezone.now()
     with transaction.atomic():
         request = request_for_change(actor, request)
         _pending_confirmation(request, actor)
+        if rating is not None:
+            satisfaction_rating_check(rating)
         comment = None
         text_length_check((body or "").strip(), field="body")
         if (body or "").strip():
@@ -108,6 +114,9 @@ def resolution_confirm(
         request.save()
         notifications.notify(events.resolution_answered(
             request=request, actor=actor, at=at, confirmed=True, comment=comment))
+        if rating is not None:
+            satisfaction_record(actor=actor, request=request, rating=rating, at=at,
+                                agent_id=request.assignee_id)
     return request
 
 

@@ -23,6 +23,7 @@ from requests_app.models import Comment, ErpModule, Priority, Request, RequestTy
 from requests_app.rules import transition_permitted, transition_refusal
 from requests_app.services._common import request_for_change, text_length_check
 from requests_app.services.attachments import attachments_store, attachments_validate
+from requests_app.services.mentions import mentions_record
 from requests_app.services.requests import assignment_apply, details_apply
 from requests_app.services.search import search_words_add
 from requests_app.slo_inputs import clocks_follow, first_response_follow
@@ -65,9 +66,11 @@ def _fire(
     comment_internal: bool = False,
     attachments: Iterable[UploadedFile] = (),
     rnd_reference: str = "",
+    automatic: bool = False,
 ) -> Request:
     """Fire ``name``: the request first (``RequestNotFound``, stale, closed), then the
-    registry's refusal, then the input (the action's text, files, ``prepare``'s checks)."""
+    registry's refusal, then the input (the action's text, files, ``prepare``'s checks).
+    ``automatic``: fired by the portal in ``actor``'s name (the history says so)."""
     at = at or timezone.now()
     with transaction.atomic():
         request = request_for_change(actor, request, expected_status=expected_status)
@@ -95,10 +98,12 @@ def _fire(
             search_words_add(request, rnd_reference, internal=True)
         event = events.status_changed(
             request=request, actor=actor, at=at, transition=name, from_status=from_status,
-            comment=comment, rnd_reference=rnd_reference,
+            comment=comment, rnd_reference=rnd_reference, automatic=automatic,
         )
         notifications.notify(event)
         if comment is not None:
+            mentions_record(request=request, comment=comment, event=event,
+                            field=TRANSITIONS[name].text_param)
             attachments_store(request=request, actor=actor, files=files, comment=comment,
                               is_internal=comment_internal, at=at)
         if name == "propose_resolution":
@@ -260,11 +265,14 @@ def request_close(
 
 
 def request_close_without_answer(
-    *, actor: User, request: Request, comment: str,
+    *, actor: User, request: Request | int, comment: str,
     expected_status: str | None = None, at: datetime | None = None,
+    automatic: bool = False,
 ) -> Request:
+    """The assignee closes a request whose client did not answer in time; ``automatic``: the
+    portal does it in the assignee's name once the deadline passed (``services.automation``)."""
     return _fire(actor=actor, request=request, name="close_without_answer",
-                 expected_status=expected_status, at=at, text=comment)
+                 expected_status=expected_status, at=at, text=comment, automatic=automatic)
 
 
 def request_close_escalated(

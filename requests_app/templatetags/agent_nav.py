@@ -38,8 +38,10 @@ def queue_nav_lists(items: list[dict[str, Any]], current: str = "") -> SafeStrin
             badge = ""
             if count is not None:
                 some = " agent-count-some" if count else ""
+                unit = item["queue"].count_unit
+                unit = texts["requests"] if unit is None else _e(unit)
                 badge = (f'<span class="agent-count{some}">{_e(count)}<span '
-                         f'class="visually-hidden"> {texts["requests"]}</span></span>')
+                         f'class="visually-hidden"> {unit}</span></span>')
             here = ' aria-current="page"' if slug == current else ""
             url = _e(url_of("agent:queue", "queue", slug, marker="SLUG"))
             links.append(

@@ -68,9 +68,14 @@ def slo_cell(clock: display.ClockView) -> SafeString:
 
 @register.simple_tag
 def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
+    """One line per request from the medium breakpoint up: the key and the title together as
+    the request's link (the title cut to the column, whole in the link's text and its
+    tooltip), then status, priority, organisation, type (widest screens), assignee, SLO and
+    last change, each on one line. On a phone, what the hidden columns say stacks under the
+    link."""
     texts = _texts(get_language())
     r = row["request"]
-    key, ref = _e(r.key), _e(row["ref"])
+    key, ref, title = _e(r.key), _e(row["ref"]), _e(r.title)
     badge = _badge(r, texts)
     confirmed = (f'<span class="agent-flag agent-flag-confirmed">{texts["confirmed"]}</span>'
                  if confirmed_awaiting_closure(r) else "")
@@ -86,28 +91,31 @@ def queue_row(row: dict[str, Any], selected: Any) -> SafeString:
     updated = timezone.localtime(r.updated_at)
     updated_day = _e(local_text(updated, "SHORT_DATE_FORMAT", is_local=True))
     checked = " checked" if row["ref"] in selected else ""
-    url = _e(url_of("agent:request", "key", r.key))
+    # ``from``: the queue as its page shows it, for the request page's "Demande suivante".
+    url = _e(url_of("agent:request", "key", r.key) + row.get("from", ""))
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<tr><td class="agent-col-select">'
         f'<input class="form-check-input" type="checkbox" name="bulk-requests" value="{ref}" '
         f'id="agent-select-{r.number}" data-row-select{checked}>'
         f'<label class="visually-hidden" for="agent-select-{r.number}">'
         f'{_e(texts["tick"] % {"key": r.key})}</label></td>'
-        f'<td class="agent-col-request"><a class="spt-ref" href="{url}">'
-        f'{key}</a> <span class="agent-row-title">{_e(r.title)}</span> '
-        f'<span class="agent-row-meta d-none d-md-block d-lg-none">{organisation} · '
-        f'{type_name}</span> '
-        f'<span class="agent-row-meta d-none d-lg-block d-xxl-none">{type_name}</span> '
+        f'<td class="agent-col-request"><a class="agent-row-link" href="{url}" '
+        f'title="{key} {title}"><span class="spt-ref">{key}</span> '
+        f'<span class="agent-row-title">{title}</span></a>'
+        f'<span class="agent-row-meta d-none d-md-block d-lg-none">{organisation}</span>'
         f'<span class="agent-row-meta agent-row-meta-phone d-md-none">{badge}'
         f'{" " + confirmed if confirmed else ""} {priority} '
         f'<span class="d-block">{organisation}{assignee_phone}</span></span></td>'
-        f'<td class="d-none d-md-table-cell">{badge} {confirmed}</td>'
-        f'<td class="d-none d-md-table-cell">{priority}</td>'
-        f'<td class="d-none d-lg-table-cell">{organisation}</td>'
-        f'<td class="d-none d-xxl-table-cell">{type_name}</td>'
-        f'<td class="d-none d-md-table-cell">{assignee}</td>'
+        f'<td class="d-none d-md-table-cell agent-col-status">{badge}'
+        f'{" " + confirmed if confirmed else ""}</td>'
+        f'<td class="d-none d-md-table-cell agent-col-priority">{priority}</td>'
+        f'<td class="d-none d-lg-table-cell"><span class="agent-cut" title="{organisation}">'
+        f'{organisation}</span></td>'
+        f'<td class="d-none d-xxl-table-cell"><span class="agent-cut">{type_name}</span></td>'
+        f'<td class="d-none d-md-table-cell"><span class="agent-cut">{assignee}</span></td>'
         f'<td class="agent-col-slo">{slo}</td>'
         f'<td class="d-none d-xl-table-cell agent-col-date">'
-        f'<time datetime="{updated.isoformat()}">{updated_day}'
-        f'<span class="d-block agent-muted">{updated:%H:%M}</span></time></td></tr>'
+        f'<time datetime="{updated.isoformat()}" title="{updated_day} {updated:%H:%M}">'
+        f'{updated_day}<span class="agent-muted d-none d-xxl-inline"> {updated:%H:%M}</span>'
+        f'</time></td></tr>'
     )

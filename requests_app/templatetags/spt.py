@@ -136,6 +136,7 @@ _VARIANTS: dict[str, str] = {
     EventKind.CONFIRMATION_REQUESTED: "confirmation",
     EventKind.CONFIRMED: "confirmation",
     EventKind.DENIED: "confirmation",
+    EventKind.SATISFACTION_RATED: "confirmation",
     EventKind.SLO_WARNING: "slo",
     EventKind.SLO_BREACHED: "slo",
     EventKind.SLO_BREACH_LIFTED: "slo",

@@ -113,9 +113,16 @@ def _what(e: Any, you: bool, for_customer: bool = False) -> str:
         if payload.get("transition") == "customer_reply":
             return _e(_("avez répondu : la demande revient au Customer Service") if you
                       else _("a répondu : la demande revient au Customer Service"))
-        return _said(_("avez changé le statut (%(action)s)") if you
+        text = _said(_("avez changé le statut (%(action)s)") if you
                      else _("a changé le statut (%(action)s)"), action=transition_label(
                          payload.get("transition", ""), payload.get("label", "")))
+        if payload.get("automatic"):
+            # Done by the portal in the person's name (``services.automation``).
+            text += " — " + _e(_("automatiquement, le délai de réponse étant passé"))
+        return text
+    if kind == K.CUSTOMER_REMINDED:
+        return _e(_("vous a envoyé une relance : votre réponse est attendue") if for_customer
+                  else _("a envoyé une relance au client : sa réponse est attendue"))
     if kind in _PLAIN:
         return _e(_(_PLAIN[kind][1 if you else 0]))
     if kind == K.FIELD_CHANGED:
@@ -131,6 +138,10 @@ def _what(e: Any, you: bool, for_customer: bool = False) -> str:
     if kind == K.PARTICIPANT_REMOVED:
         return _said(_("avez retiré %(name)s des participants") if you
                      else _("a retiré %(name)s des participants"), name=payload.get("user", ""))
+    if kind == K.SATISFACTION_RATED:
+        return _said(_("avez noté votre satisfaction : %(rating)s/5") if you
+                     else _("a noté sa satisfaction : %(rating)s/5"),
+                     rating=payload.get("rating", ""))
     clock = clock_label(payload.get("clock", ""))
     if kind == K.SLO_WARNING:
         return _said(_("SLO bientôt dépassé (%(clock)s)"), clock=clock)

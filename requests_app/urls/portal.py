@@ -18,6 +18,8 @@ urlpatterns = [
          name="request_confirm"),
     path("requests/<str:key>/deny/", portal.ResolutionDenyView.as_view(),
          name="request_deny"),
+    path("requests/<str:key>/satisfaction/", portal.SatisfactionRateView.as_view(),
+         name="request_satisfaction"),
     path("requests/<str:key>/mute/", portal.MuteView.as_view(), name="request_mute"),
     path("requests/<str:key>/unmute/", portal.UnmuteView.as_view(), name="request_unmute"),
     path("requests/<str:key>/participants/add/", portal.ParticipantAddView.as_view(),

@@ -9,4 +9,7 @@ app_name = "reports"
 urlpatterns = [
     path("slo/", reports.SloReportView.as_view(), name="slo"),
     path("slo/export.csv", reports.SloReportCsvView.as_view(), name="slo_csv"),
+    path("satisfaction/", reports.SatisfactionReportView.as_view(), name="satisfaction"),
+    path("satisfaction/export.csv", reports.SatisfactionReportCsvView.as_view(),
+         name="satisfaction_csv"),
 ]

@@ -8,7 +8,9 @@ the input was wrong; a short page for an action the page never offered (a role o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,7 +18,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -32,14 +36,18 @@ from requests_app.forms.agent import (
     DetailsForm,
     MuteForm,
     QueueFilterForm,
+    bulk_action_label,
     transition_form,
 )
+from requests_app.forms.saved_views import VIEW_PARAMETER
 from requests_app.models import Request
 from requests_app.rules import stale_refusal, transition_refusal
 from requests_app.selectors import portal as portal_selectors
 from requests_app.selectors import queues
-from requests_app.selectors.agent_page import agent_page_offer
+from requests_app.selectors.agent_page import agent_page_offer, bulk_actions_for
 from requests_app.selectors.counting import BoundedPaginator
+from requests_app.selectors.live import live_version, request_version
+from requests_app.views.live import LIVE_POLL_SECONDS, live_etag, not_modified
 from requests_app.views.mixins import (
     AuthenticatedHttpRequest,
     BackOfficeRequiredMixin,
@@ -51,13 +59,25 @@ from requests_app.views.mixins import (
     uploads_keep,
     varies_with_htmx,
 )
+from requests_app.views.queue_origin import (
+    next_request_key,
+    queue_following,
+    queue_origin_here,
+    queue_origin_of,
+    request_page_query,
+)
+from requests_app.views.saved_view_parts import (
+    nav_current_view,
+    queue_page_saved_views,
+    saved_views_nav,
+)
 from requests_app.workflow import TRANSITIONS, action_label
 from slo.display import nearest_clock_views_for
 
 
 class AgentPageMixin(BackOfficeRequiredMixin):
     """Every back-office page: the navigation's queues. Their counts (one query, the costliest
-    of most pages) come after the page, from ``QueueNavView``, and again every minute; the
+    of most pages) come after the page, from ``QueueNavView``, and again while it stays open; the
     queue index, whose content they are, counts at once (``counted``)."""
 
     def agent_context(self, *, counted: bool = False) -> dict[str, Any]:
@@ -69,19 +89,38 @@ class AgentPageMixin(BackOfficeRequiredMixin):
             {"queue": queue, "count": counts.get(queue.slug), "mine": bool(queue.roles & roles)}
             for queue in queues.queues_for_user(user)
         ]
-        return {"nav_queues": nav, "nav_counted": counted, "now": now}
+        # The person's saved views under their own heading: one query for the list, one
+        # for their counts when counted.
+        saved = saved_views_nav(user, now=now, counted=counted)
+        return {"nav_queues": nav, "nav_saved_views": saved, "nav_counted": counted,
+                "now": now, "live_poll_seconds": LIVE_POLL_SECONDS}
 
 
 class QueueNavView(AgentPageMixin, View):
     """GET /agent/queues/nav/?current=<queue>: the navigation's queue list with its counts,
-    the fragment the page's sidebar replaces itself with (htmx, on load and every minute)."""
+    the fragment the page's sidebar replaces itself with (htmx, on load and while the page
+    stays open). Asked again with its ETag, it is a 304 until a request this person sees
+    changes, or every few minutes (a queue defined by the time, "SLO à risque" or "Fermées
+    récemment", moves without a change)."""
+
+    # A count that moves with the time alone is at most this late (seconds).
+    TIME_BUCKET = 300
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         current = request.GET.get("current", "")
         if current and queues.queue_get(current) is None:
             raise Http404(_("File d'attente inconnue."))
-        context = {**self.agent_context(counted=True), "current": current}
-        return render(request, "agent/queues/nav.html", context)
+        etag = live_etag(request, "nav", live_version(request.user),
+                         int(timezone.now().timestamp()) // self.TIME_BUCKET)
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+        context = {**self.agent_context(counted=True), "current": current, "live_etag": etag}
+        context["current_view"] = nav_current_view(
+            context["nav_saved_views"], request.GET.get(VIEW_PARAMETER), current)
+        response = render(request, "agent/queues/nav.html", context)
+        response["ETag"] = etag
+        return response
 
 
 # -------------------------------------------------------------------------- queues
@@ -127,10 +166,23 @@ class QueueView(AgentPageMixin, ListView):
         self.queue = queue
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The version first: a change between it and the rows shows at the next asking.
+        self.live_etag = live_etag(request, "queue", live_version(request.user))
+        results = htmx_target(request) == "agent-queue-results"
+        if results:
+            unchanged = not_modified(request, self.live_etag)
+            if unchanged is not None:
+                return varies_with_htmx(unchanged)
+        response = super().get(request, *args, **kwargs)
+        if results:
+            response["ETag"] = self.live_etag
+        return response
+
     def get_queryset(self):
         self.now = timezone.now()
         self.filter_form = QueueFilterForm(
-            self.request.GET or None, default_sort=self.queue.default_sort
+            self.filter_data() or None, default_sort=self.queue.default_sort
         )
         return queues.queue_rows(queues.queue_requests(
             self.request.user, self.queue, now=self.now, **self.filter_form.filters()
@@ -141,22 +193,101 @@ class QueueView(AgentPageMixin, ListView):
         context.update(self.agent_context())
         page = queues.queue_rows_complete(list(context["requests"]))
         clocks = nearest_clock_views_for([r.pk for r in page], at=self.now)
+        bulk_offer = _bulk_offer(self.request.user, page)
+        # Each row's link carries the queue as the page shows it, for "Demande suivante".
+        from_query = request_page_query(queue_origin_here(self.queue, self.request))
         context.update({
             "queue": self.queue,
             "section": "queues",
             "filter_form": self.filter_form,
             "bulk_form": kwargs.get("bulk_form")
-            or BulkActionForm(user=self.request.user, prefix="bulk"),
+            or BulkActionForm(user=self.request.user, prefix="bulk",
+                              offered=bulk_offer.offered),
+            # Each row's actions, for the script that narrows the choice to the ticked rows.
+            "bulk_offer": bulk_offer.script_data,
+            "bulk_fields_url": bulk_offer.fields_url(self.queue.slug),
             # The bulk fields (a select of agents among them) are drawn when the panel opens,
             # unless it is open already: after an error, or asked without script.
             "bulk_open": "bulk_form" in kwargs or self.request.GET.get("bulk") == "open",
             "rows": [
-                {"request": r, "clock": clocks.get(r.pk), "ref": f"{r.number}:{r.status}"}
+                {"request": r, "clock": clocks.get(r.pk), "ref": f"{r.number}:{r.status}",
+                 "from": from_query}
                 for r in page
             ],
             "selected": kwargs.get("selected", set()),
+            # What the page's script sends when it asks whether the rows changed (a page a
+            # form posted to has none: its first asking redraws them).
+            "queue_live_etag": getattr(self, "live_etag", ""),
         })
+        context.update(queue_page_saved_views(
+            self.request.user, nav=context["nav_saved_views"], queue=self.queue,
+            filter_form=self.filter_form, asked=self.shown_view(),
+            bound=kwargs.get("saved_view_forms", {})))
         return context
+
+    def filter_data(self) -> Any:
+        """What the filters are read from: the address; a saved view's action, its post or
+        the view itself."""
+        return self.request.GET
+
+    def shown_view(self) -> str | None:
+        """The saved view the page says it shows (``?view=``), if its filters are the page's."""
+        return self.request.GET.get(VIEW_PARAMETER)
+
+
+@dataclass(frozen=True)
+class BulkOffer:
+    """The bulk actions of a queue page: each row's (by the value its checkbox posts), and
+    those offered at all — the ones allowed for at least one row. The page's script narrows
+    them to those allowed for every ticked row; the services still check each request."""
+
+    by_ref: dict[str, list[str]]
+    offered: list[str]
+
+    @property
+    def script_data(self) -> dict[str, Any]:
+        """What ``#agent-bulk-offer`` holds for static/js/agent_bulk.js."""
+        return {"rows": self.by_ref,
+                "labels": {name: bulk_action_label(name) for name in self.offered}}
+
+    def fields_url(self, slug: str) -> str:
+        url = reverse("agent:bulk_fields", args=[slug])
+        return f"{url}?{urlencode({'actions': ','.join(self.offered)})}"
+
+
+def _bulk_offer(user: Any, page: list[queues.QueueRow]) -> BulkOffer:
+    actions = bulk_actions_for(user, [row.pk for row in page])
+    by_ref = {f"{row.number}:{row.status}": actions.get(row.pk, []) for row in page}
+    offered = list(dict.fromkeys(name for names in by_ref.values() for name in names))
+    return BulkOffer(by_ref=by_ref, offered=offered)
+
+
+def _bulk_result_messages(request: HttpRequest, label: str,
+                          result: services.BulkResult) -> None:
+    """What a bulk action did, in one message: "3 demandes traitées, 1 refusée", the keys
+    done, then each refusal on its own line with its request's key and the reason."""
+    done, refused = len(result.done), len(result.refused)
+    done_text = (ngettext("%(count)d demande traitée", "%(count)d demandes traitées",
+                          done) % {"count": done} if done else _("aucune demande traitée"))
+    if not refused:
+        messages.success(request, _("« %(action)s » : %(done)s (%(keys)s).") % {
+            "action": label, "done": done_text, "keys": ", ".join(result.done)})
+        return
+    summary = _("« %(action)s » : %(done)s, %(refused)s.") % {
+        "action": label, "done": done_text,
+        "refused": ngettext("%(count)d refusée", "%(count)d refusées",
+                            refused) % {"count": refused},
+    }
+    parts = [format_html('<p class="mb-1">{}</p>', summary)]
+    if done:
+        parts.append(format_html('<p class="mb-1">{}</p>',
+                                 _("Traitées : %(keys)s.") % {"keys": ", ".join(result.done)}))
+    parts.append(format_html(
+        '<p class="mb-1">{}</p><ul class="spt-bulk-refusals mb-0">{}</ul>',
+        ngettext("Refusée :", "Refusées :", refused),
+        format_html_join("", "<li><strong>{}</strong> : {}</li>", result.refused)))
+    level = messages.WARNING if done else messages.ERROR
+    messages.add_message(request, level, mark_safe("".join(parts)))  # noqa: S308 - escaped
 
 
 class QueueBulkFieldsView(AgentPageMixin, View):
@@ -173,7 +304,11 @@ class QueueBulkFieldsView(AgentPageMixin, View):
         if not request.headers.get("HX-Request"):
             url = reverse("agent:queue", args=[queue.slug])
             return HttpResponseRedirect(f"{url}?bulk=open#agent-bulk")
-        form = BulkActionForm(user=request.user, prefix="bulk")
+        # The page names the actions its rows allow (``BulkOffer.fields_url``): they can
+        # only narrow what this person's roles allow.
+        asked = request.GET.get("actions")
+        offered = set(asked.split(",")) if asked is not None else None
+        form = BulkActionForm(user=request.user, prefix="bulk", offered=offered)
         return render(request, "agent/queues/bulk_fields.html", {"bulk_form": form})
 
 
@@ -192,21 +327,7 @@ class QueueBulkView(QueueView):
             actor=request.user, refs=form.cleaned_data["requests"], action=action,
             params=form.service_kwargs(action),
         )
-        label = (_("Assigner / réassigner") if action == services.BULK_ASSIGN
-                 else action_label(action))
-        if result.done:
-            messages.success(request, ngettext(
-                "« %(action)s » fait pour %(count)d demande : %(keys)s.",
-                "« %(action)s » fait pour %(count)d demandes : %(keys)s.",
-                len(result.done),
-            ) % {"action": label, "count": len(result.done), "keys": ", ".join(result.done)})
-        if result.refused:
-            messages.error(request, ngettext(
-                "« %(action)s » refusé pour %(count)d demande : %(details)s",
-                "« %(action)s » refusé pour %(count)d demandes : %(details)s",
-                len(result.refused),
-            ) % {"action": label, "count": len(result.refused),
-                 "details": "; ".join(f"{key} — {message}" for key, message in result.refused)})
+        _bulk_result_messages(request, bulk_action_label(action), result)
         return HttpResponseRedirect(self._back_url())
 
     def _back_url(self) -> str:
@@ -235,9 +356,10 @@ def _request_or_404(user: Any, key: str) -> Request:
 
 
 def _action(name: str, request_obj: Request, user: Any, *, form: Any = None,
-            open_slot: str = "") -> dict[str, Any]:
+            open_slot: str = "", from_query: str = "") -> dict[str, Any]:
     """One action panel of the agent request page (the page and ``FormSlotView`` alike); its
-    form is built only when the panel is drawn open (a form sent back, or asked for)."""
+    form is built only when the panel is drawn open (a form sent back, or asked for).
+    ``from_query``: the queue the page was opened from, kept by the form's address."""
     drawn = (form is not None and form.is_bound) or open_slot == name
     if drawn and form is None:
         form = transition_form(name, request_obj=request_obj, user=user)
@@ -247,7 +369,7 @@ def _action(name: str, request_obj: Request, user: Any, *, form: Any = None,
         "requires": TRANSITIONS[name].requires,
         "form": form,
         "render": drawn,
-        "url": reverse("agent:transition", args=[request_obj.key, name]),
+        "url": reverse("agent:transition", args=[request_obj.key, name]) + from_query,
     }
 
 
@@ -272,9 +394,13 @@ class RequestPageMixin(AgentPageMixin):
         open_slot = self.request.GET.get("open", "")
         request_obj = page.request
         offer = agent_page_offer(user, request_obj)
+        # The queue the page was opened from: its forms keep it, so that the page an action
+        # leads to offers "Demande suivante" (named in its address by the action).
+        origin = queue_origin_of(self.request)
+        from_query = request_page_query(origin)
         actions = [
             _action(name, request_obj, user, form=bound.get(f"transition:{name}"),
-                    open_slot=open_slot)
+                    open_slot=open_slot, from_query=from_query)
             for name in offer.transitions
         ]
         details_form = (bound.get("details") or DetailsForm(request_obj=request_obj, user=user)
@@ -296,6 +422,13 @@ class RequestPageMixin(AgentPageMixin):
                                                      or open_slot == "details")),
             "assign_render": bool(assign_form and (assign_form.is_bound
                                                    or open_slot == "assign")),
+            "queue_origin": origin,
+            "from_query": from_query,
+            "from_parameter": origin.parameter if origin else "",
+            "next_request_key": next_request_key(self.request) if origin else None,
+            # The newest history line the page shows: it asks whether someone else changed
+            # the request after it (``agent:request_changes``).
+            "page_version": request_version(user, request_obj),
         }
         context.update(self.agent_context())
         return context
@@ -337,17 +470,21 @@ class FormSlotView(BackOfficeRequiredMixin, View):
     def get(self, request: AuthenticatedHttpRequest, key: str, slot: str) -> HttpResponse:
         if not request.headers.get("HX-Request"):
             anchor = f"{slot}-panel" if slot in ("details", "assign") else f"action-{slot}"
+            origin = queue_origin_of(request)
+            kept = f"&{origin.parameter}" if origin else ""
             return HttpResponseRedirect(
-                f"{reverse('agent:request', args=[key])}?open={slot}#{anchor}")
+                f"{reverse('agent:request', args=[key])}?open={slot}{kept}#{anchor}")
         request_obj = _request_or_404(request.user, key)
         offer = agent_page_offer(request.user, request_obj)
-        context: dict[str, Any] = {"req": request_obj, "slot": slot}
+        from_query = request_page_query(queue_origin_of(request))
+        context: dict[str, Any] = {"req": request_obj, "slot": slot, "from_query": from_query}
         if slot == "details" and offer.details:
             context["details_form"] = DetailsForm(request_obj=request_obj, user=request.user)
         elif slot == "assign" and offer.assign:
             context["assign_form"] = AssignForm(request_obj=request_obj, user=request.user)
         elif slot in offer.transitions:
-            context["action"] = _action(slot, request_obj, request.user, open_slot=slot)
+            context["action"] = _action(slot, request_obj, request.user, open_slot=slot,
+                                        from_query=from_query)
         else:
             raise Http404(_("Ce formulaire n'est pas proposé pour cette demande."))
         return render(request, "agent/requests/form_slot.html", context)
@@ -398,12 +535,18 @@ class AgentActionView(RequestPageMixin, View):
         if not form.is_valid():
             uploads_keep(request, form)
             return self.render_page(key, status=400, bound={self.bound_key: form})
+        # Where the request stands in the queue it was opened from, before the action moves
+        # it: the page the action leads to offers the one after it ("Demande suivante").
+        following = queue_following(queue_origin_of(request), request.user, request_obj,
+                                    now=timezone.now())
         try:
             message = self.perform(request_obj, form)
         except SptError as error:
             return self.refused(request_obj, error, form=form, bound_key=self.bound_key)
         messages.success(request, message)
-        url = reverse("agent:request", args=[request_obj.key])
+        url = reverse("agent:request", args=[request_obj.key]) + request_page_query(
+            following.origin if following else None,
+            following.next_key() if following else None)
         return HttpResponseRedirect(f"{url}#{self.anchor}" if self.anchor else url)
 
 

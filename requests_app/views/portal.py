@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.errors import SptError
-from requests_app import permissions, selectors, services
+from requests_app import permissions, rules, selectors, services
 from requests_app.exceptions import RequestNotFound
 from requests_app.forms import portal as portal_forms
 from requests_app.models import Request
@@ -216,6 +216,11 @@ def _detail_forms(page: portal_selectors.RequestPage, user: Any,
     bound = bound or {}
     r = page.request
     result: dict[str, Any] = {}
+    if page.may_answer and rules.satisfaction_refusal(r, at=timezone.now()) is None:
+        given = page.satisfaction
+        result["satisfaction_form"] = bound.get("satisfaction") or portal_forms.SatisfactionForm(
+            prefix="satisfaction",
+            initial={"rating": str(given.rating), "comment": given.comment} if given else None)
     if r.is_closed:
         return result
     result["comment_form"] = bound.get("comment") or portal_forms.CommentForm(prefix="comment")
@@ -239,6 +244,7 @@ def _detail_forms(page: portal_selectors.RequestPage, user: Any,
 _FORM_SLOTS = {
     "comment": "comment_form", "confirm": "confirm_form", "deny": "deny_form",
     "withdraw": "withdraw_form", "participant": "participant_form",
+    "satisfaction": "satisfaction_form",
 }
 
 
@@ -375,9 +381,22 @@ class ResolutionConfirmView(RequestActionView):
 
     def perform(self, target: Request, data: dict[str, Any]) -> str:
         services.resolution_confirm(actor=self.request.user, request=target,
-                                    body=data.get("body") or "")
+                                    body=data.get("body") or "", rating=data.get("rating"))
         return _("Merci, votre confirmation a été reçue. Le Customer Service va clore la "
                  "demande.")
+
+
+class SatisfactionRateView(RequestActionView):
+    """"Votre satisfaction" after the confirmation: give or change the rating."""
+
+    form_class = portal_forms.SatisfactionForm
+    prefix = "satisfaction"
+    anchor = "satisfaction"
+
+    def perform(self, target: Request, data: dict[str, Any]) -> str:
+        services.satisfaction_rate(actor=self.request.user, request=target,
+                                   rating=data["rating"], comment=data.get("comment") or "")
+        return _("Merci, votre satisfaction est enregistrée.")
 
 
 class ResolutionDenyView(RequestActionView):

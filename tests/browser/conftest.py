@@ -96,6 +96,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The reference data re-seeded after an earlier transactional test's flush creates the
+    working periods with bulk_create (no revision renewal): a calendar cached from the
+    half-seeded state is forgotten before each browser test."""
+    from slo.calendar import calendar_cache_clear
+
+    calendar_cache_clear()
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     """French-speaking Swiss user at desktop size, asking for reduced motion (Bootstrap then

@@ -136,3 +136,18 @@ def has_horizontal_overflow(page: Page) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
+
+
+def audit_at_both_widths(page: Page, name: str, *, prefix: str) -> None:
+    """axe and a screenshot at desktop width, then the same at phone width, where the page
+    must not scroll sideways; the page is left at desktop width."""
+    # A pointer left over a button audits its hover colours, not the page's.
+    page.mouse.move(0, 0)
+    page.set_viewport_size(DESKTOP)
+    assert_no_axe_violations(page, context=f"{name}, desktop")
+    screenshot(page, f"{prefix}-{name}-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"{prefix}-{name}-phone")
+    assert not has_horizontal_overflow(page), f"{name} scrolls sideways at 375 px"
+    assert_no_axe_violations(page, context=f"{name}, phone")
+    page.set_viewport_size(DESKTOP)

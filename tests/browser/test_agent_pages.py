@@ -10,13 +10,11 @@ from playwright.sync_api import Page, expect
 from requests_app import services
 from requests_app.models import Request
 from requests_app.workflow import RequestStatus as S
-from slo.calendar import calendar_cache_clear
 from tests import factories
 from tests.browser.helpers import (
-    DESKTOP,
     PHONE,
     assert_no_axe_violations,
-    has_horizontal_overflow,
+    audit_at_both_widths,
     login,
     screenshot,
 )
@@ -24,26 +22,10 @@ from tests.browser.helpers import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    """The reference data re-seeded after an earlier transactional test's flush creates the
-    working periods with bulk_create (no revision renewal): forget a calendar cached from the
-    half-seeded state. (Reported to the SLO side; harmless once fixed there.)"""
-    calendar_cache_clear()
 
 
 def audit(page: Page, name: str) -> None:
-    """axe and a screenshot at desktop width, then the same at phone width."""
-    # A pointer left over a button audits its hover colours, not the page's.
-    page.mouse.move(0, 0)
-    page.set_viewport_size(DESKTOP)
-    assert_no_axe_violations(page, context=f"{name}, desktop")
-    screenshot(page, f"agent-{name}-desktop")
-    page.set_viewport_size(PHONE)
-    screenshot(page, f"agent-{name}-phone")
-    assert not has_horizontal_overflow(page), f"{name} scrolls sideways at 375 px"
-    assert_no_axe_violations(page, context=f"{name}, phone")
-    page.set_viewport_size(DESKTOP)
+    audit_at_both_widths(page, name, prefix="agent")
 
 
 @pytest.fixture

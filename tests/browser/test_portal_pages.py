@@ -14,12 +14,8 @@ from playwright.sync_api import Page, expect
 from requests_app import services
 from requests_app.models import Request
 from tests.browser.helpers import (
-    DESKTOP,
-    PHONE,
-    assert_no_axe_violations,
-    has_horizontal_overflow,
+    audit_at_both_widths,
     login,
-    screenshot,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,15 +23,7 @@ User = get_user_model()
 
 
 def audit(page: Page, name: str) -> None:
-    """axe at desktop and phone width, no sideways scroll on a phone, both screenshots."""
-    page.set_viewport_size(DESKTOP)
-    assert_no_axe_violations(page, context=f"{name}, desktop")
-    screenshot(page, f"portal-{name}-desktop")
-    page.set_viewport_size(PHONE)
-    assert not has_horizontal_overflow(page), f"{name} scrolls sideways at 375 px"
-    assert_no_axe_violations(page, context=f"{name}, phone")
-    screenshot(page, f"portal-{name}-phone")
-    page.set_viewport_size(DESKTOP)
+    audit_at_both_widths(page, name, prefix="portal")
 
 
 def by_title(title: str) -> Request:

@@ -3,7 +3,7 @@ and the screenshots read the same ones, so a change of look shows in both."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from requests_app.models import NotificationKind as N
@@ -47,6 +47,16 @@ def _for(*, back_office: bool) -> dict[str, Any]:
 
 CLIENT = _for(back_office=False)
 AGENT = _for(back_office=True)
+
+
+def _digest_line(number: int, title: str, *, breached: bool, priority: str, remaining: str,
+                 assignee: str, clock: str = "Résolution", status: str = "En cours",
+                 ) -> dict[str, Any]:
+    """One request of the morning digest, as ``notifications.digest_notify`` hands it."""
+    return {"key": f"SPT-{number}", "title": title, "priority": priority,
+            "organisation": "Horlogerie du Jura SA", "assignee": assignee, "status": status,
+            "breached": breached, "clock": clock, "remaining": remaining,
+            "url": f"{BASE_URL}/agent/requests/SPT-{number}/"}
 
 # Each kind, as the person who gets it most often reads it.
 CONTEXTS: dict[str, dict[str, Any]] = {
@@ -92,6 +102,33 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     N.SLO_BREACHED: {
         **AGENT, "kind": N.SLO_BREACHED, "author": "", "clock": "Résolution",
         "priority": "Haute",
+    },
+    # Who mentioned them and where; the note itself never leaves the portal.
+    N.MENTION: {
+        **AGENT, "kind": N.MENTION, "author": "Marc Keller", "comment_body": "",
+    },
+    # The portal's reminder, five business days into the wait for an answer to a question.
+    N.CUSTOMER_REMINDER: {
+        **CLIENT, "kind": N.CUSTOMER_REMINDER, "author": "", "confirmation": False,
+        "comment_body": "Pouvez-vous nous envoyer le **journal** de la clôture ?",
+        "reply_due_at": datetime(2026, 12, 8, 13, 30, tzinfo=UTC), "business_days": 5,
+    },
+    # The Daily's morning digest: two requests late, one at risk, four more in the queue.
+    N.DAILY_DIGEST: {
+        "kind": N.DAILY_DIGEST, "recipient_name": "Robert Weber", "day": date(2026, 12, 3),
+        "breached_count": 4, "at_risk_count": 3, "more": 4,
+        "breached_lines": [
+            _digest_line(42, "La clôture mensuelle échoue", breached=True, priority="Haute",
+                         remaining="dépassé de 1 h 05", assignee="Marc Keller"),
+            _digest_line(57, "Étiquettes « logistiques » & code-barres", breached=True,
+                         priority="Bloquante", clock="Première réponse",
+                         remaining="dépassé de 12 min", status="Ouvert", assignee=""),
+        ],
+        "at_risk_lines": [
+            _digest_line(61, "Export TVA incomplet", breached=False, priority="Moyenne",
+                         remaining="2 h 10 ouvrées", assignee="Marc Keller"),
+        ],
+        "url": f"{BASE_URL}/agent/queues/slo-a-risque/",
     },
     N.PASSWORD_RESET: {
         "username": "claire.dubois",

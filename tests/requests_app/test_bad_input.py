@@ -48,7 +48,7 @@ def test_bulk_ids_other_than_ascii_numbers_are_a_400_and_change_nothing(
     before = _counts()
     response = web.post(reverse("agent:bulk", args=["a-qualifier"]), {
         "bulk-requests": [f"{r.number}:open", ref], "bulk-action": "close_without_follow_up",
-        "bulk-text": "Doublon.",
+        "bulk-comment": "Doublon.",
     })
     assert response.status_code == 400
     assert "Sélection de demandes invalide." in response.content.decode()

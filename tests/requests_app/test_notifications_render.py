@@ -16,6 +16,7 @@ import pytest
 from requests_app import notifications
 from requests_app.models import NotificationKind as N
 from tests.requests_app.email_samples import (
+    BASE_URL,
     CLIENT,
     COMBINED_SECTIONS,
     COMMENT,
@@ -77,7 +78,8 @@ def test_the_layout_lives_in_style_attributes(kind):
     assert '<html lang="fr">' in html
 
 
-@pytest.mark.parametrize("kind", [k for k in KINDS if k != N.PASSWORD_RESET])
+@pytest.mark.parametrize("kind", [k for k in KINDS
+                                  if k not in (N.PASSWORD_RESET, N.DAILY_DIGEST)])
 def test_one_clear_button_to_the_request(kind):
     _subject, text, html = rendered(kind)
     buttons = re.findall(r'<a class="button" href="([^"]+)"[^>]*>([^<]+)</a>', html)
@@ -91,6 +93,38 @@ def test_the_password_reset_has_its_own_button():
     _subject, _text, html = rendered(N.PASSWORD_RESET)
     assert re.findall(r'<a class="button" href="([^"]+)"[^>]*>([^<]+)</a>', html) == [
         (CONTEXTS[N.PASSWORD_RESET]["url"], "Choisir un nouveau mot de passe")]
+
+
+def test_the_morning_digest_leads_to_its_queue_and_links_each_request():
+    subject, text, html = rendered(N.DAILY_DIGEST)
+    queue = CONTEXTS[N.DAILY_DIGEST]["url"]
+    assert subject == ("[SPT] Synthèse du matin du 03/12/2026 — 4 demandes en retard, "
+                       "3 à risque")
+    assert re.findall(r'<a class="button" href="([^"]+)"[^>]*>([^<]+)</a>', html) == [
+        (queue, "Voir la file")]
+    for number in (42, 57, 61):
+        assert f'<a href="{BASE_URL}/agent/requests/SPT-{number}/"' in html
+        assert f"{BASE_URL}/agent/requests/SPT-{number}/" in text
+    assert (html.index(">SLO dépassé<") < html.index("SPT-57")
+            < html.index(">SLO à risque (seuil d’alerte passé)<"))
+    assert "Résolution : reste 2 h 10 ouvrées" in html and "Non assignée" in html
+    assert "Et 4 autres demandes : la file les montre toutes." in text
+    assert "« logistiques » &amp; code-barres" in html and "« logistiques » & code-barres" in text
+    assert "Ce matin, parmi les demandes ouvertes : 4 demandes en retard, 3 à risque." in text
+
+
+def test_the_reminder_quotes_the_question_and_the_deadline():
+    subject, text, html = rendered(N.CUSTOMER_REMINDER)
+    assert subject == ("[SPT-42] La clôture mensuelle échoue — Relance : votre réponse est "
+                       "attendue")
+    assert "Notre question :" in text and "Pouvez-vous nous envoyer le **journal**" in text
+    assert "<strong>journal</strong>" in html
+    # 13:30 UTC is 14:30 in Zurich.
+    assert "Sans nouvelles de votre part d’ici le 8 décembre 2026 14:30" in text
+    confirmation = {**CONTEXTS[N.CUSTOMER_REMINDER], "confirmation": True, "reply_due_at": None}
+    subject, text, _html = notifications.render_email(N.CUSTOMER_REMINDER, confirmation, "fr")
+    assert subject.endswith("Relance : merci de confirmer la résolution")
+    assert "Résolution proposée :" in text and "Sans nouvelles" not in text
 
 
 def test_a_comment_is_rendered_markdown_in_html_and_readable_text_in_text():

@@ -100,7 +100,8 @@ def test_the_profile_saves_name_language_and_email_preferences(client, client_us
     assert (client_user.first_name, client_user.last_name) == ("Anna", "Muster")
     assert profile.language == "de"
     # The confirmation request was not posted (its box is disabled) and stays on.
-    assert profile.email_kinds_off == sorted(["agent_comment", "status_changed"])
+    assert profile.email_kinds_off == sorted(["agent_comment", "customer_reminder",
+                                              "status_changed"])
 
 
 @pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_a_client_reads_the_internal_steps_without_names_nor_references(
 
 
 @pytest.mark.parametrize(("language", "mine", "theirs"), [
-    ("de", "Sie haben kommentiert", "hat „Priorität“ geändert"),
+    ("de", "Sie haben kommentiert", "hat «Priorität» geändert"),
     ("en", "You commented", "changed “Priority”"),
 ])
 def test_the_readers_grammar_in_german_and_english(client, client_user, eventful, settings,

@@ -522,7 +522,7 @@ def test_queue_index_shows_each_queue_with_its_count(client, people, at_status):
 
 
 @pytest.mark.django_db
-def test_the_sidebar_counts_come_after_the_page_and_every_minute(client, people, at_status):
+def test_the_sidebar_counts_come_after_the_page_and_while_it_stays_open(client, people, at_status):
     for status in (S.OPEN, S.OPEN, S.QUALIFIED):
         at_status(status)
     request = at_status(S.IN_PROGRESS)
@@ -539,11 +539,13 @@ def test_the_sidebar_counts_come_after_the_page_and_every_minute(client, people,
         assert 'class="agent-count' not in nav and 'href="/agent/queues/a-planifier/"' in nav
         assert not [q for q in captured.captured_queries if 'AS "a-planifier"' in q["sql"]]
         assert f'hx-get="{nav_url}{"?current=" + current if current else ""}"' in nav
-        assert 'hx-trigger="load, every 60s"' in nav
+        # Then again while the page stays open (agent_live.js's spt:poll, tests/requests_app/
+        # test_live.py), and when a script says they changed.
+        assert 'hx-trigger="load, spt:poll, spt:counts-changed from:body"' in nav
     fragment = client.get(nav_url, {"current": "a-qualifier"})
     html = fragment.content.decode()
     assert fragment.status_code == 200 and html.startswith("<nav") and "<body" not in html
-    assert 'hx-trigger="every 60s"' in html
+    assert 'hx-trigger="spt:poll, spt:counts-changed from:body"' in html
     assert re.search(r'href="/agent/queues/a-qualifier/" aria-current="page">\s*'
                      r'<span class="agent-queue-name">À qualifier</span>\s*'
                      r'<span class="agent-count agent-count-some">2<', html)
@@ -575,7 +577,13 @@ def test_a_queue_row_shows_the_request_with_every_value_escaped(client, people, 
     assert "Verre &amp; &lt;Fils&gt; &quot;SA&quot;" in row
     assert "Zoé &lt;b&gt;Uldry&lt;/b&gt;" in row
     assert f'value="{request.number}:in_progress"' in row
-    assert f'<a class="spt-ref" href="/agent/requests/{request.key}/">{request.key}</a>' in row
+    # The key and the title are one link (the title whole in its text and its tooltip).
+    title = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co"
+    assert re.search(
+        rf'<a class="agent-row-link" href="/agent/requests/{request.key}/[^"]*" '
+        rf'title="{request.key} {re.escape(title)}"><span class="spt-ref">{request.key}</span> '
+        rf'<span class="agent-row-title">{re.escape(title)}</span></a>', row)
+    assert row.count("<a ") == 1
     assert '<span class="badge-status badge-status-in_progress">En cours</span>' in row
     assert '<span class="agent-priority agent-priority-blocking">Bloquante</span>' in row
     assert 'class="slo-badge slo-ok"' in row and "Résolution" in row
@@ -631,8 +639,10 @@ def test_bulk_assign_each_checked_one_by_one(client, people, walk):
         "next": "/agent/queues/toutes/?sort=newest"}, follow=True)
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == "/agent/queues/toutes/?sort=newest"
-    assert f"fait pour 2 demandes : {a.key}, {b.key}" in html
-    assert "refusé pour 2 demandes" in html and closed.key in html and "SPT-999" in html
+    assert "« Assigner / réassigner » : 2 demandes traitées, 2 refusées." in html
+    assert f"Traitées : {a.key}, {b.key}." in html
+    assert f"<li><strong>{closed.key}</strong> : La demande {closed.key} est fermée" in html
+    assert "<li><strong>SPT-999</strong> : Demande introuvable.</li>" in html
     assert {r.assignee for r in Request.objects.filter(pk__in=[a.pk, b.pk])} == {
         people["servicedesk2"]}
     assert Request.objects.get(pk=closed.pk).assignee is None
@@ -650,11 +660,14 @@ def test_bulk_transition_refuses_what_the_role_status_or_a_change_does_not_allow
     response = client.post("/agent/queues/en-cours/bulk/", {
         "bulk-requests": [f"{ok.number}:{ok.status}", f"{triage.number}:{triage.status}",
                           shown_stale],
-        "bulk-action": "ask_customer", "bulk-text": "Pouvez-vous préciser la version ?"},
+        "bulk-action": "ask_customer", "bulk-comment": "Pouvez-vous préciser la version ?"},
         follow=True)
     html = response.content.decode()
-    assert f"fait pour 1 demande : {ok.key}" in html
-    assert "refusé pour 2 demandes" in html and "modifiée entre-temps" in html
+    assert "« Demander des informations » : 1 demande traitée, 2 refusées." in html
+    assert f"Traitées : {ok.key}." in html
+    assert f"<li><strong>{triage.key}</strong> : « Demander des informations » n’est" not in html
+    assert f"<li><strong>{triage.key}</strong> : " in html
+    assert f"<li><strong>{stale.key}</strong> : La demande {stale.key} a été modifiée" in html
     assert Request.objects.get(pk=ok.pk).status == S.AWAITING_CUSTOMER
     assert Request.objects.get(pk=triage.pk).status == S.AWAITING_TRIAGE
     assert Request.objects.get(pk=stale.pk).status == S.AWAITING_TRIAGE
@@ -685,7 +698,7 @@ def test_the_bulk_fields_are_drawn_when_their_panel_opens(client, people, walk):
     client.force_login(people["daily"])
     html = client.get("/agent/queues/en-cours/", {"page": "1"}).content.decode()
     assert 'name="bulk-action"' not in html and 'name="bulk-requests"' in html
-    assert 'hx-get="/agent/queues/en-cours/bulk/fields/"' in html
+    assert 'hx-get="/agent/queues/en-cours/bulk/fields/?actions=assign"' in html
     assert 'href="?page=1&amp;bulk=open#agent-bulk"' in html  # without script
     fragment = client.get("/agent/queues/en-cours/bulk/fields/", HTTP_HX_REQUEST="true")
     fields = fragment.content.decode()

@@ -17,8 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app import services
-from requests_app.models import ErpModule, Organisation, Priority, Profile, Request, RequestType
+from requests_app.models import (
+    CannedReply,
+    ErpModule,
+    Organisation,
+    Priority,
+    Profile,
+    Request,
+    RequestType,
+)
 from requests_app.permissions import Role
+from requests_app.services.canned_replies import canned_reply_create
 from slo import rollups
 
 # The user model (auth.User, not swapped): its class for the type checker, the swappable
@@ -59,8 +68,49 @@ class Command(BaseCommand):
         else:
             self._requests(users)
             rollups.rollups_refresh()  # the SLO report's figures at once, not at beat's minute
+        if not CannedReply.objects.exists():
+            self._canned_replies(users)
         self.stdout.write(self.style.SUCCESS("Demo accounts (password 'demo'): " + ", ".join(
             username for username, *_rest in ACCOUNTS)))
+
+    def _canned_replies(self, u: dict) -> None:
+        """A few canned replies: shared ones in three languages, and one of ServiceDesk's."""
+        shared = [
+            (("Accusé de réception",
+              "Bonjour {{client.prenom}},\n\nNous avons bien reçu votre demande "
+              "{{demande.numero}} « {{demande.titre}} » et nous l'analysons.\n\n"
+              "Meilleures salutations,\n{{agent.nom}}"),
+             ("Eingangsbestätigung",
+              "Guten Tag {{client.prenom}}\n\nWir haben Ihre Anfrage {{demande.numero}} "
+              "«{{demande.titre}}» erhalten und prüfen sie.\n\nFreundliche Grüsse\n"
+              "{{agent.nom}}"),
+             ("Acknowledgement",
+              "Hello {{client.prenom}},\n\nWe have received your request {{demande.numero}} "
+              "\"{{demande.titre}}\" and are looking into it.\n\nKind regards,\n"
+              "{{agent.nom}}")),
+            (("Informations manquantes",
+              "Bonjour {{client.prenom}},\n\nPour avancer sur {{demande.numero}}, pourriez-"
+              "vous nous indiquer la version exacte de ProConcept ERP et l'environnement "
+              "concerné (production, test) ?\n\n{{agent.nom}}"),
+             ("Fehlende Angaben",
+              "Guten Tag {{client.prenom}}\n\nDamit wir {{demande.numero}} weiterbearbeiten "
+              "können: Welche Version von ProConcept ERP und welche Umgebung (Produktion, "
+              "Test) sind betroffen?\n\n{{agent.nom}}"),
+             ("Missing information",
+              "Hello {{client.prenom}},\n\nTo move {{demande.numero}} forward, could you "
+              "tell us the exact ProConcept ERP version and the environment (production, "
+              "test)?\n\n{{agent.nom}}")),
+        ]
+        for fr, de, en in shared:
+            canned_reply_create(actor=u["servicedesk"], shared=True,
+                                titles={"fr": fr[0], "de": de[0], "en": en[0]},
+                                bodies={"fr": fr[1], "de": de[1], "en": en[1]})
+        canned_reply_create(
+            actor=u["servicedesk"], shared=False,
+            titles={"fr": "Correctif disponible"},
+            bodies={"fr": "Bonjour {{client.prenom}},\n\nLe correctif pour "
+                          "{{demande.numero}} est disponible. Vous pouvez suivre la demande "
+                          "ici : {{demande.lien}}\n\n{{agent.prenom}}"})
 
     def _accounts(self) -> dict[str, User]:
         organisations = {
@@ -149,7 +199,8 @@ class Command(BaseCommand):
                                  "Le bouton d'export Excel est grisé.", days_ago=9)))
         services.request_propose_resolution(actor=u["servicedesk"], request=r,
                                             resolution="Droit ajouté à votre rôle.")
-        services.resolution_confirm(actor=u["client2"], request=r, body="Merci, ça marche.")
+        services.resolution_confirm(actor=u["client2"], request=r, body="Merci, ça marche.",
+                                    rating=5)
         services.request_close(actor=u["servicedesk"], request=r)
         r = create(u["client"], "Doublon : clôture refusée", "Même problème que la veille.",
                    days_ago=8)

@@ -47,6 +47,7 @@ from requests_app.models import (
     Request,
     RequestEvent,
     RequestType,
+    SatisfactionRating,
 )
 from requests_app.permissions import Role
 from requests_app.search import search_normalise, search_segment
@@ -66,6 +67,9 @@ OPEN_MIX = [(S.OPEN, 3.0), (S.QUALIFIED, 2.0), (S.IN_PROGRESS, 6.0),
             (S.AWAITING_TRIAGE, 1.5), (S.AWAITING_RND, 1.5), (S.AWAITING_CUSTOMER, 4.0)]
 TYPE_MIX = [("support", 85), ("patch", 12), ("licence", 3)]
 PRIORITY_MIX = [("blocking", 5), ("high", 15), ("medium", 50), ("low", 30)]
+# Closed requests whose client rated the confirmed resolution, and how the notes spread.
+RATED_SHARE = 0.3
+RATING_MIX = [(1, 4), (2, 6), (3, 15), (4, 40), (5, 35)]
 # The workflow actions that bring a request to each status, in order.
 PATHS: dict[str, list[str]] = {
     S.OPEN: [],
@@ -218,7 +222,7 @@ class BatchWriter:
     which another connection could not see) it writes at once.
     """
 
-    ORDER = (Request, Comment, RequestEvent, SloClock)
+    ORDER = (Request, Comment, RequestEvent, SloClock, SatisfactionRating)
 
     def __init__(self, tables: dict[type[models.Model], Table]) -> None:
         self.tables = tables
@@ -357,7 +361,11 @@ class Command(BaseCommand):
     # ---------------------------------------------------------------- requests
 
     def _requests(self, total: int, rng: random.Random, people: dict[str, Any]) -> None:
-        tables = {model: Table(model) for model in (Request, Comment, RequestEvent, SloClock)}
+        tables = {model: Table(model) for model in (Request, Comment, RequestEvent, SloClock,
+                                                    SatisfactionRating)}
+        # The ratings draw from their own sequence: the rest of the backlog stays the one
+        # the same seed always gave.
+        self.ratings_rng = random.Random(rng.random())
         types = {t.code: t for t in RequestType.objects.all()}
         priorities = {p.code: p for p in Priority.objects.all()}
         modules = list(ErpModule.objects.filter(is_active=True).values_list("pk", flat=True))
@@ -366,7 +374,7 @@ class Command(BaseCommand):
         calendar = default_calendar()
         now = timezone.now()
         first_number = (Request.objects.aggregate(top=models.Max("number"))["top"] or 0) + 1
-        ids = {model: _next_id(model) for model in tables}
+        ids = {model: _next_id(model) for model in tables if model is not SatisfactionRating}
         agents = people["agents"]
         staff = [pk for role in (Role.FRONTDESK, Role.DAILY, Role.SERVICEDESK) for pk in
                  agents[role]]
@@ -453,6 +461,16 @@ class Command(BaseCommand):
 
         event(kind=EventKind.CREATED, created_at=created, actor_id=reporter, to_status=S.OPEN,
               payload={"type": request_type.name})
+        if status == S.CLOSED and self.ratings_rng.random() < RATED_SHARE:
+            # Rated with the confirmation, between the proposal and the closing.
+            rated_at = moments[-2][0] + (last - moments[-2][0]) / 2
+            rating = _pick(self.ratings_rng, RATING_MIX)
+            rows[SatisfactionRating].append(tables[SatisfactionRating].row({
+                "request_id": request_id, "rating": rating, "comment": "",
+                "rated_by_id": reporter, "created_at": rated_at, "updated_at": rated_at,
+                "agent_id": servicedesk, "organisation_id": organisation}))
+            event(kind=EventKind.SATISFACTION_RATED, created_at=rated_at, actor_id=reporter,
+                  payload={"rating": rating})
         previous: str = S.OPEN
         for when, name, target in moments:
             event(kind=EventKind.STATUS_CHANGED, created_at=when, actor_id=servicedesk,
@@ -522,7 +540,7 @@ class Command(BaseCommand):
         PostgreSQL would otherwise plan every page as if the tables were empty."""
         from django.core.management.color import no_style
 
-        models_written = [Request, Comment, RequestEvent, SloClock]
+        models_written = [Request, Comment, RequestEvent, SloClock, SatisfactionRating]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 for statement in connection.ops.sequence_reset_sql(no_style(), models_written):
