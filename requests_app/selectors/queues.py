@@ -217,13 +217,14 @@ def queue_requests(
     priority: Any = None,
     request_type: Any = None,
     assignee: str = "",
-    text: str = "",
+    text: str | Search = "",
     sort: str = "",
 ) -> QuerySet[Request]:
     """The requests of ``queue`` this person may see, filtered and ordered, with everything a
     queue row shows joined in (a page of rows is one query whatever its length).
 
-    ``assignee`` is a user id, ``"none"`` (unassigned) or ``"me"``.
+    ``assignee`` is a user id, ``"none"`` (unassigned) or ``"me"``; ``text`` the words
+    searched for, or their ``Search`` already prepared (``Search.prepare_together``).
     """
     queryset = request_list_visible_to(user).filter(queue.condition(user, now))
     if organisation is not None:
@@ -238,7 +239,7 @@ def queue_requests(
         queryset = queryset.filter(assignee_id=user.pk)
     elif assignee:
         queryset = queryset.filter(assignee_id=int(assignee))
-    search = Search(text, internal=True)
+    search = text if isinstance(text, Search) else Search(text, internal=True)
     if search.active:
         queryset = queryset.filter(_text_q(search))
     if sort in SORTS or not search.active:

@@ -21,6 +21,7 @@ from requests_app.models import SavedView
 from requests_app.selectors.access import saved_view_visible_q
 from requests_app.selectors.counting import BoundedCount, bounded_counts
 from requests_app.selectors.queues import Queue, queue_requests
+from requests_app.selectors.search import Search
 
 AnyUser = User | AnonymousUser
 
@@ -59,10 +60,16 @@ def saved_view_counts(
     (the keyword arguments of ``queue_requests``, as the queue page passes them), in ONE
     query that counts each as the queue page counts its rows; none without views."""
     keys = list(views)
+    # What each view searches for, prepared in one query for them all (on PostgreSQL a
+    # search reads the words its last word begins).
+    searches = [Search(filters.get("text", ""), internal=True, prepare=False)
+                for _queue, filters in views.values()]
+    Search.prepare_together(searches)
     counts = bounded_counts({
         # The subqueries' aliases: plain words, whatever the keys. The requests, not their
         # rows' values: without the assignee's join an index alone can answer a count.
-        f"view_{index}": queue_requests(user, queue, now=now, **filters)
-        for index, (queue, filters) in enumerate(views.values())
+        f"view_{index}": queue_requests(user, queue, now=now, **{**filters, "text": search})
+        for index, ((queue, filters), search) in enumerate(zip(views.values(), searches,
+                                                              strict=True))
     })
     return {key: counts[f"view_{index}"] for index, key in enumerate(keys)}

@@ -151,15 +151,37 @@ class Search:
     it reads in one query the whole words the last word begins and, for the back office, the
     people whose name holds the text; nothing on SQLite."""
 
-    def __init__(self, text: str, *, internal: bool = False) -> None:
+    def __init__(self, text: str, *, internal: bool = False, prepare: bool = True) -> None:
         self.text = (text or "").strip()
         self.internal = internal
         self.terms = _terms(self.text)
         # The whole words the last word begins (None: too many, or no vocabulary read).
         self.completions: list[str] | None = None
         self.people: list[int] = []
-        if self.terms and _postgres():
-            self._prepare()
+        if prepare:
+            self.prepare_together([self])
+
+    @staticmethod
+    def prepare_together(searches: list[Search]) -> None:
+        """Prepare several searches in one query (a sidebar counting saved views that each
+        search for something): each one's part of the UNION tagged with its place."""
+        if not _postgres():
+            return
+        selects: list[str] = []
+        params: list[Any] = []
+        for place, search in enumerate(searches):
+            if search.terms:
+                part, part_params = search._selects(place)
+                selects += part
+                params += part_params
+        if not selects:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            found = cursor.fetchall()
+        for place, search in enumerate(searches):
+            if search.terms:
+                search._take([(word, person) for tag, word, person in found if tag == place])
 
     @property
     def active(self) -> bool:
@@ -169,13 +191,15 @@ class Search:
     def _names_wanted(self) -> bool:
         return self.internal and len(self.text) >= NAME_MIN
 
-    def _prepare(self) -> None:
+    def _selects(self, place: int) -> tuple[list[str], list[Any]]:
+        """This search's parts of the preparing query, rows ``(place, word, person)``: the
+        whole words its last word begins, the people whose name holds its text."""
         selects: list[str] = []
         params: list[Any] = []
         last = self.terms[-1]
         if last.prefix:
             selects.append(
-                f"(SELECT word, NULL::integer FROM {VOCABULARY} WHERE word LIKE %s "
+                f"(SELECT {place:d}, word, NULL::integer FROM {VOCABULARY} WHERE word LIKE %s "
                 "ORDER BY word LIMIT %s)")
             params += [f"{last.parts[-1]}%", COMPLETIONS_MAX + 1]
         if self._names_wanted():
@@ -183,18 +207,16 @@ class Search:
             folded = ("'%%' || replace(replace(replace(lower(unaccent(%s)), '\\', '\\\\'), "
                       "'%%', '\\%%'), '_', '\\_') || '%%'")
             selects.append(
-                f"(SELECT NULL, id FROM {users} WHERE lower(unaccent(first_name)) LIKE "
-                f"{folded} OR lower(unaccent(last_name)) LIKE {folded} "
+                f"(SELECT {place:d}, NULL, id FROM {users} WHERE lower(unaccent(first_name)) "
+                f"LIKE {folded} OR lower(unaccent(last_name)) LIKE {folded} "
                 f"OR lower(unaccent(first_name || ' ' || last_name)) LIKE {folded} LIMIT %s)")
             params += [self.text, self.text, self.text, PEOPLE_MAX]
-        if not selects:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(selects), params)
-            found = cursor.fetchall()
+        return selects, params
+
+    def _take(self, found: list[tuple[str | None, int | None]]) -> None:
         words = [word for word, _person in found if word is not None]
-        self.people = [person for word, person in found if word is None]
-        if last.prefix and len(words) <= COMPLETIONS_MAX:
+        self.people = [person for word, person in found if word is None and person is not None]
+        if self.terms[-1].prefix and len(words) <= COMPLETIONS_MAX:
             self.completions = words
 
     # --- PostgreSQL's query ---------------------------------------------------------------

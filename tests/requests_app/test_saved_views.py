@@ -194,7 +194,10 @@ def test_counts_take_one_query_whatever_the_number_of_views(client, servicedesk,
             assert client.get(NAV).status_code == 200
         return len(captured)
 
-    saved_view_create(owner=servicedesk, name="Une", queue="toutes-ouvertes", filters={})
+    # A search among the views from the first: on PostgreSQL their words are completed from
+    # the vocabulary, in one query for them all.
+    saved_view_create(owner=servicedesk, name="Une", queue="toutes-ouvertes",
+                      filters={"q": "clôture"})
     one = nav_queries()
     for index in range(12):
         saved_view_create(owner=servicedesk, name=f"Vue {index}", queue="toutes",
@@ -202,7 +205,7 @@ def test_counts_take_one_query_whatever_the_number_of_views(client, servicedesk,
     assert nav_queries() == one
     views = {v.pk: (saved_view_read(v).queue, saved_view_read(v).filters)
              for v in saved_views_for_user(servicedesk)}
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
         counts = saved_view_counts(servicedesk, views, now=timezone.now())
     assert len(counts) == 13
     with django_assert_num_queries(0):
@@ -411,8 +414,9 @@ def test_pages_run_the_same_queries_with_one_or_many_saved_views(client, service
             assert client.get(url).status_code == 200
         return len(captured)
 
+    # Searching views from the first (their words completed in one query for them all).
     view = saved_view_create(owner=servicedesk, name="Une", queue="toutes-ouvertes",
-                             filters={"sort": "newest"})
+                             filters={"sort": "newest", "q": "clôture"})
     urls = ["/agent/", "/agent/queues/a-qualifier/", saved_view_read(view).url, NAV]
     few = {url: queries(url) for url in urls}
     for index in range(10):

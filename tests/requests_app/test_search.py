@@ -331,3 +331,17 @@ def test_the_database_keeps_the_vector_in_step(postgres_only, servicedesk, closi
         (vector,) = cursor.fetchone()
     assert "'cloture':1A" in vector and "'validation':5B" in vector
     assert "'oeuvre':9C" in vector and "'complete':10C" in vector
+
+
+def test_searches_prepared_together_each_get_their_own_words(postgres_only, client_user,
+                                                            servicedesk, closing):
+    """A sidebar's saved views each search for something: one query prepares them all, and
+    each search completes its own last word (and finds its own people)."""
+    services.comment_add(actor=servicedesk, request=closing, body="Rapprochement bancaire.")
+    searches = [Search("rappro", internal=True, prepare=False), Search("", prepare=False),
+                Search("banc", internal=True, prepare=False)]
+    with CaptureQueriesContext(connection) as captured:
+        Search.prepare_together(searches)
+    assert len(captured) == 1
+    assert [s.completions for s in searches] == [["rapprochement"], None, ["bancaire"]]
+    assert Request.objects.filter(searches[0].q()).get() == closing
