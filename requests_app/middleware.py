@@ -13,15 +13,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from requests_app.models import Organisation
+from requests_app.preferences import language_of
 from requests_app.selectors.reference import reference_row
 
 
 def _profile_language(user: Any) -> str:
     if user is None or not user.is_authenticated:
         return ""
-    profile = getattr(user, "profile", None)
-    language = profile.language if profile is not None else ""
-    return language if language in {code for code, _name in settings.LANGUAGES} else ""
+    return language_of(user, fallback="")
 
 
 def language_cookie_set(response: HttpResponse, language: str) -> None:

@@ -83,12 +83,11 @@ from requests_app.models import (
     NotificationMute,
     OutboundMessage,
     Participant,
-    Profile,
     RequestEvent,
 )
 from requests_app.people import person_name
 from requests_app.permissions import BACK_OFFICE_ROLES, Role, is_back_office
-from requests_app.preferences import wants_email
+from requests_app.preferences import language_of, wants_email
 from requests_app.workflow import STATUS_MEANING, RequestStatus, Resolution
 
 # The user model (auth.User, not swapped): its class for the type checker, the swappable
@@ -259,15 +258,6 @@ def recipients_for(event: RequestEvent, audience: Audience) -> list[Recipient]:
             continue  # turned off on their profile
         chosen.append(person)
     return chosen
-
-
-def _language_of(person: User) -> str:
-    try:
-        language = person.profile.language
-    except Profile.DoesNotExist:
-        language = ""
-    available = {code for code, _name in settings.LANGUAGES}
-    return language if language in available else settings.LANGUAGE_CODE
 
 
 def request_url(request: Any, *, back_office: bool) -> str:
@@ -467,7 +457,7 @@ def _outbox_write(event: RequestEvent, audience: Audience) -> list[OutboundMessa
     due = now + timedelta(seconds=hold)
     messages = []
     for person in people:
-        language = _language_of(person)
+        language = language_of(person)
         context = {**shared, **_personal(person, event.request,
                                          back_office=person.spt_back_office)}
         subject, text, html = render_email(audience.kind, context, language)
@@ -521,7 +511,7 @@ def digest_notify(*, people: Sequence[User], digest_of: Callable[[User], Any], d
     now = timezone.now()
     messages = []
     for person in people:
-        language = _language_of(person)
+        language = language_of(person)
         with translation.override(language):
             digest = digest_of(person)
         if digest.empty:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from requests_app.models import NotificationKind as K
 from requests_app.models import Profile
 
@@ -43,3 +45,16 @@ def wants_email(person: Any, kind: str) -> bool:
     except Profile.DoesNotExist:
         return True
     return kind not in (profile.email_kinds_off or ())
+
+
+def language_offered(code: str | None, fallback: str) -> str:
+    """``code`` if the portal speaks it, else ``fallback``."""
+    return code if code in {known for known, _name in settings.LANGUAGES} else fallback
+
+
+def language_of(person: Any, *, fallback: str | None = None) -> str:
+    """The language a person reads the portal and their e-mails in: their profile's, else
+    ``fallback`` (the portal's own language unless given)."""
+    profile = getattr(person, "profile", None) if person is not None else None
+    return language_offered(getattr(profile, "language", ""),
+                            settings.LANGUAGE_CODE if fallback is None else fallback)

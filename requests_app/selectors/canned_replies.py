@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -25,7 +24,8 @@ from requests_app.canned_replies import (
     canned_reply_fill,
 )
 from requests_app.exceptions import CannedReplyNotFound
-from requests_app.models import CannedReply, Profile, Request
+from requests_app.models import CannedReply, Request
+from requests_app.preferences import language_of
 from requests_app.search import search_terms
 from requests_app.selectors.access import (
     AnyUser,
@@ -78,15 +78,6 @@ def canned_reply_get_for_user(user: AnyUser, reply_id: int) -> CannedReply:
     return reply
 
 
-def _customer_language(customer: User) -> str:
-    try:
-        language = customer.profile.language
-    except Profile.DoesNotExist:
-        language = ""
-    available = {code for code, _name in settings.LANGUAGES}
-    return language if language in available else settings.LANGUAGE_CODE
-
-
 @dataclass(frozen=True)
 class FillTarget:
     """The request a reply is filled for, its customer (the reporter) and their language."""
@@ -102,7 +93,7 @@ def canned_reply_target(user: AnyUser, key: str) -> FillTarget:
     request = request_get_for_user(user, key, with_people=False)
     customer = User.objects.select_related("profile").get(pk=request.reporter_id)
     request.reporter = customer
-    return FillTarget(request=request, customer=customer, language=_customer_language(customer))
+    return FillTarget(request=request, customer=customer, language=language_of(customer))
 
 
 def _filled(reply: CannedReply, target: FillTarget, agent: User) -> FilledReply:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -23,8 +22,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from requests_app import outbox
-from requests_app.models import NotificationKind, OutboundMessage, Profile
+from requests_app.models import NotificationKind, OutboundMessage
 from requests_app.notifications import render_email
+from requests_app.preferences import language_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,15 +51,6 @@ def _accounts_for(address: str) -> list[User]:
     )
     return [person for person in people
             if person.has_usable_password() and email_address_normalise(person.email) == wanted]
-
-
-def _language_for(person: User, fallback: str) -> str:
-    try:
-        language = person.profile.language
-    except Profile.DoesNotExist:
-        language = ""
-    available = {code for code, _name in settings.LANGUAGES}
-    return language if language in available else fallback
 
 
 def _reset_email(person: User, *, base_url: str, language: str) -> tuple[str, str, str]:
@@ -90,7 +81,7 @@ def account_password_reset_request(*, address: str, base_url: str, language: str
             return []
         messages = []
         for person in people:
-            person_language = _language_for(person, language)
+            person_language = language_of(person, fallback=language)
             subject, text, html = _reset_email(person, base_url=base_url,
                                                language=person_language)
             messages.append(OutboundMessage(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -29,6 +30,7 @@ from django.utils.translation import gettext, gettext_noop
 from portal.errors import SptError
 from requests_app import events, notifications
 from requests_app.models import AutomationRun, AutomationSettings, Comment, Profile, Request
+from requests_app.preferences import language_offered
 from requests_app.selectors.automation import (
     automation_settings_get,
     awaited_answer_comment_id,
@@ -102,7 +104,7 @@ def customer_remind(*, request_id: int, now: datetime, business_days: int) -> bo
 
 def _language_of(user_id: int) -> str:
     profile = Profile.objects.filter(user_id=user_id).values_list("language", flat=True)
-    return profile.first() or "fr"
+    return language_offered(profile.first(), settings.LANGUAGE_CODE)
 
 
 def auto_close_comment(config: AutomationSettings, *, language: str) -> str:
