@@ -5,6 +5,8 @@ COPY pyproject.toml ./
 COPY portal ./portal
 COPY requests_app ./requests_app
 COPY slo ./slo
+COPY api ./api
+COPY webhooks ./webhooks
 RUN pip install --no-cache-dir .
 COPY . .
 RUN python scripts/compile_messages.py \
@@ -12,4 +14,5 @@ RUN python scripts/compile_messages.py \
 RUN useradd --create-home spt && mkdir -p /app/var && chown -R spt /app/var
 USER spt
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "portal.wsgi:application", "--config", "python:portal.gunicorn_config", \
+     "--bind", "0.0.0.0:8000", "--workers", "3"]

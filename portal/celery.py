@@ -5,11 +5,15 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from portal.request_id import celery_signals_connect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The request id of the request that publishes a task goes with it (portal/request_id.py).
+celery_signals_connect()
 
 app.conf.beat_schedule = {
     # Every minute: record SLO warnings and breaches that came due, each once.
@@ -32,6 +36,11 @@ app.conf.beat_schedule = {
     # (requests_app/tasks.py), so recovery does not wait for beat.
     "outbox-sweep": {"task": "requests_app.tasks.sweep_outbox_task", "schedule": crontab(),
                      "options": {"expires": 55}},
+    # Every minute: re-post webhook deliveries whose first post did not happen or failed
+    # (broker down at commit, a worker that died mid-send, a receiver down), once due.
+    # Dropped when late, as the outbox's.
+    "webhook-sweep": {"task": "webhooks.tasks.sweep_webhook_deliveries_task",
+                      "schedule": crontab(), "options": {"expires": 55}},
     # Hourly at :17: the files kept for forms sent back with an error and never sent again,
     # once older than PENDING_UPLOAD_MAX_AGE_HOURS.
     "pending-uploads-purge": {"task": "requests_app.tasks.purge_pending_uploads_task",

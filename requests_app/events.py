@@ -3,7 +3,8 @@ module is the only writer. Each kind of event has its own small writer, which ow
 payload's shape: the history template, the notifications and the SLO replay read these keys.
 
 Writing an event sends nothing: the service that wrote it calls ``notifications.notify``
-right after, where a reader of the service sees who hears of it.
+right after, where a reader of the service sees who hears of it. The webhooks' deliveries are
+recorded here, in the event's transaction, and posted after commit (``webhooks.services``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from requests_app.models import Attachment, Comment, EventKind, Request, Request
 from requests_app.people import person_name
 from requests_app.selectors.reference import detail_text
 from requests_app.workflow import ConfirmationState, action_label
+from webhooks.services import webhook_deliveries_record
 
 
 def _write(
@@ -34,7 +36,7 @@ def _write(
     comment: Comment | None = None,
     payload: dict[str, Any] | None = None,
 ) -> RequestEvent:
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=request,
         actor=actor,
         kind=kind,
@@ -45,6 +47,11 @@ def _write(
         comment=comment,
         payload=payload or {},
     )
+    if kind not in _NOT_FOR_WEBHOOKS:
+        # No query when no endpoint wants it (webhooks.selectors).
+        webhook_deliveries_record(event_id=event.pk, kind=kind, is_internal=is_internal,
+                                  payload=lambda: webhook_payload(event))
+    return event
 
 
 def request_created(
@@ -216,3 +223,42 @@ def slo_crossing_record(*, request_id: int, clock: str, crossing: str, at: datet
         request = Request.objects.get(pk=request_id)
         notifications.notify(slo_crossing(request=request, clock=clock, crossing=crossing,
                                            at=at))
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+# A person's mailbox is nobody else's business: muting never leaves the portal.
+_NOT_FOR_WEBHOOKS = frozenset({EventKind.MUTED, EventKind.UNMUTED})
+# What the history keeps for itself: an attachment's download token is a credential.
+_NOT_IN_WEBHOOK_DETAILS = frozenset({"token", "personal"})
+
+
+def webhook_event_kinds() -> list[tuple[str, str]]:
+    """The kinds an endpoint may subscribe to (settings.WEBHOOK_EVENT_KINDS_PROVIDER)."""
+    return [(value, str(label)) for value, label in EventKind.choices
+            if value not in _NOT_FOR_WEBHOOKS]
+
+
+def webhook_payload(event: RequestEvent) -> dict[str, Any]:
+    """The body of a webhook delivery of ``event``: the event (its id, kind, instant, actor,
+    statuses, whether internal, and its details as the history keeps them), the request (key,
+    number, title, current status, organisation) and the comment it carries. The text of an
+    internal comment never leaves: the receiver reads it through the API if allowed to."""
+    request, comment = event.request, event.comment
+    return {
+        "event": {
+            "id": event.pk, "kind": event.kind, "at": event.created_at.isoformat(),
+            "actor_id": event.actor_id, "is_internal": event.is_internal,
+            "from_status": event.from_status, "to_status": event.to_status,
+            "details": {key: value for key, value in event.payload.items()
+                        if key not in _NOT_IN_WEBHOOK_DETAILS},
+        },
+        "request": {
+            "key": request.key, "number": request.number, "title": request.title,
+            "status": request.status, "organisation_id": request.organisation_id,
+        },
+        "comment": None if comment is None else {
+            "id": comment.pk, "is_internal": comment.is_internal,
+            "body": None if comment.is_internal else comment.body,
+        },
+    }

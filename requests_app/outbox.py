@@ -48,16 +48,13 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from portal.retries import backoff_seconds, max_attempts, sweep_grace_seconds
 from requests_app.models import NotificationKind, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
 State = OutboundMessage.State
 
-# Retries wait 1, 2, 4 … minutes, at most an hour; after this many attempts the row is
-# marked failed (visible in the admin, which can re-send it): about a day of outage.
-BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 3600
 SWEEP_BATCH = 500
 # Publishing tries once more at once (a pooled connection that a broker restart closed), not
 # for the seconds of kombu's default, since the user's request waits for it and the sweep
@@ -97,26 +94,12 @@ def claim_seconds() -> int:
     return int(settings.OUTBOX_CLAIM_SECONDS)
 
 
-def max_attempts() -> int:
-    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 30))
-
-
-def sweep_grace_seconds() -> int:
-    """How long after it was due a row must still be unsent before the sweep re-publishes it,
-    so that the sweep does not race the task published on commit."""
-    return int(getattr(settings, "OUTBOX_SWEEP_GRACE_SECONDS", 60))
-
-
-def backoff_seconds(attempts: int) -> int:
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
-
-
 def retry_countdown(message_id: int) -> int:
     """Seconds until the row's next attempt, as its last failure recorded it."""
     due = (OutboundMessage.objects.filter(pk=message_id)
            .values_list("next_attempt_at", flat=True).first())
     if due is None:
-        return BACKOFF_BASE_SECONDS
+        return backoff_seconds(1)
     return max(math.ceil((due - timezone.now()).total_seconds()), 1)
 
 

@@ -93,9 +93,13 @@ def second_factor_required(user: User | AnonymousUser) -> bool:
 
 
 def session_verified(user: User | AnonymousUser) -> bool:
-    """This session passed the second factor (django-otp's ``OTPMiddleware`` says so)."""
+    """This session passed the second factor (django-otp's ``OTPMiddleware`` says so), or was
+    opened by the single sign-on provider, whose own second factor is trusted
+    (``OIDC_TRUST_IDP_MFA``)."""
+    from requests_app.sso import signed_in_by_trusted_provider
+
     is_verified: Callable[[], bool] | None = getattr(user, "is_verified", None)
-    return bool(is_verified is not None and is_verified())
+    return bool(is_verified is not None and is_verified()) or signed_in_by_trusted_provider(user)
 
 
 def _device_cache_key(user_id: object) -> str:
@@ -194,6 +198,11 @@ class SecondFactorMiddleware:
         if match is not None and match.view_name in OPEN_URL_NAMES:
             return None
         if match is not None and match.view_name == "admin:logout":
+            return None
+        if match is not None and match.namespaces[:1] == ["api"]:
+            # The REST API answers for itself, in its own format: a session still owing its
+            # second factor gets a 401 there (api.authentication), its documentation page the
+            # same redirect as here; a token needs none (created behind the second factor).
             return None
         return second_factor_redirect(request)
 

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from slo import rollups, services
 
 
 @shared_task(ignore_result=True)
 def sweep_clocks_task() -> dict[str, int]:
-    """Every minute (beat): record the warnings and breaches that came due, each once."""
-    result = services.clocks_sweep(now=timezone.now())
+    """Every minute (beat): record the warnings and breaches that came due, each once, and
+    say when it ran (``/metrics`` tells how long ago)."""
+    now = timezone.now()
+    result = services.clocks_sweep(now=now)
+    _sweep_recorded(now)
     return {"warnings": result.warnings, "breaches": result.breaches}
+
+
+def _sweep_recorded(now: datetime) -> None:
+    # Handed to the function named in settings.SLO_SWEEP_RECORDER (the portal's heartbeats):
+    # slo keeps no record of its own runs and imports no other app.
+    recorder = getattr(settings, "SLO_SWEEP_RECORDER", "")
+    if recorder:
+        import_string(recorder)(now=now)
 
 
 @shared_task(ignore_result=True)

@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.settings.timings import outbox_timings, webhook_timings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SPT_VAR_DIR", BASE_DIR / "var"))
 
@@ -83,11 +85,23 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mozilla_django_oidc",
+    "django_prometheus",
     "requests_app",
     "slo",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
+    # First and (almost) last: django-prometheus counts and times every request (section
+    # "Observability").
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id, before anything logs or answers (portal/request_id.py).
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL characters and bytes that are not UTF-8 in the path, query string, cookies or form
     # fields: a 400 before anything (the session's lookup included) reads them.
@@ -106,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Outside axes' middleware, so that the status it counts is the 429 of a lockout.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -209,6 +225,74 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # --- end of login protection and two factors --------------------------------------------------
 
+# --- Single sign-on ---------------------------------------------------------------------------
+# OpenID Connect (mozilla-django-oidc, requests_app/sso.py), off unless OIDC_RP_CLIENT_ID and
+# the provider (OIDC_OP_DISCOVERY_URL, or the four explicit endpoints, which win over what
+# discovery says) are set. The discovery document is read at the first sign-in, never at
+# start-up: a provider that is down leaves the local sign-in working. Who may sign in and with
+# which roles: requests_app/services/sso.py. OIDC_ROLE_MAP ("idp-group=Role,…") maps the
+# provider's groups (the OIDC_GROUPS_CLAIM claim, e.g. "roles" for Entra ID's app roles) to our
+# roles; OIDC_CUSTOMERS lets clients in too, whose organisation is named by the
+# OIDC_ORGANISATION_CLAIM claim or found by their e-mail's domain (OIDC_CUSTOMER_DOMAINS,
+# "domain=Organisation name,…"). OIDC_TRUST_IDP_MFA: the provider's own second factor stands
+# for ours.
+def _env_map(name: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not of the form key=value.")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "").strip()
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "").strip()
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "").strip()
+# The id_token's "iss" must be this one (discovery's "issuer" when empty).
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "").strip()
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256").strip()
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups").strip()
+OIDC_ROLE_MAP = _env_map("OIDC_ROLE_MAP")
+OIDC_CUSTOMERS = env_bool("OIDC_CUSTOMERS", default=False)
+OIDC_ORGANISATION_CLAIM = os.environ.get("OIDC_ORGANISATION_CLAIM", "organisation").strip()
+OIDC_CUSTOMER_DOMAINS = {domain.lower().lstrip("@"): name
+                         for domain, name in _env_map("OIDC_CUSTOMER_DOMAINS").items()}
+OIDC_LABEL = os.environ.get("OIDC_LABEL", "").strip()
+OIDC_TRUST_IDP_MFA = env_bool("OIDC_TRUST_IDP_MFA", default=True)
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", default=True)
+# Seconds for each call to the provider (the library waits forever without it).
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", 5))
+OIDC_CALLBACK_CLASS = "requests_app.sso.SsoCallbackView"
+OIDC_AUTHENTICATE_CLASS = "requests_app.sso.SsoStartView"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID) and bool(
+    OIDC_OP_DISCOVERY_URL or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT
+                              and OIDC_OP_USER_ENDPOINT and OIDC_OP_JWKS_ENDPOINT)
+)
+if OIDC_ENABLED:
+    from requests_app.permissions import ALL_ROLES
+
+    _unknown_roles = sorted(set(OIDC_ROLE_MAP.values()) - set(ALL_ROLES))
+    if _unknown_roles:
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP names roles that do not exist: {', '.join(_unknown_roles)} "
+            f"(the roles are: {', '.join(ALL_ROLES)})."
+        )
+    if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"}:
+        raise ImproperlyConfigured("OIDC_RP_SIGN_ALGO must be an RS or ES algorithm.")
+    # After django-axes' backend, which stays first.
+    AUTHENTICATION_BACKENDS.append("requests_app.sso.SsoBackend")
+# A sign-in through the provider is neither refused by the password lockout nor counted by it
+# (it has no username; the provider guards its own sign-in).
+AXES_WHITELIST_CALLABLE = "requests_app.sso.exempt_from_lockout"
+# --- end of single sign-on --------------------------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -230,11 +314,45 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# --- Object storage and sessions for several web nodes ---------------------------------------
+# Attachments on S3-compatible object storage (django-storages) when AWS_STORAGE_BUCKET_NAME is
+# set, so that every web node and worker sees the same files; otherwise under MEDIA_ROOT.
+# AWS_S3_ENDPOINT_URL points at MinIO or another S3-compatible server (path-style addressing
+# then, which MinIO needs); credentials come from boto3's own chain (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the host's role), never from this file. Objects stay private (no
+# ACL of ours: the bucket's policy applies) and the portal streams every download through its
+# access rule, never redirecting to a bucket URL. A name already taken is never overwritten.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip()
+    _s3_options: dict[str, Any] = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "location": os.environ.get("AWS_LOCATION", "").strip().strip("/"),
+        "default_acl": None,
+        "file_overwrite": False,
+        # A download is read into memory up to this size, then into a temporary file.
+        "max_memory_size": 1024 * 1024,
+        "addressing_style": (os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip()
+                             or ("path" if _s3_endpoint else None)),
+    }
+    if _s3_endpoint:
+        _s3_options["endpoint_url"] = _s3_endpoint
+    if os.environ.get("AWS_S3_REGION_NAME", "").strip():
+        _s3_options["region_name"] = os.environ["AWS_S3_REGION_NAME"].strip()
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+# Sessions: with Redis, cached_db: read from the cache, written through to the database, which
+# stays the truth. Every web node shares them, and they survive a Redis restart or outage (a
+# miss reads the database; the cache degrades to misses, portal/cache.py), which the "cache"
+# engine alone would not. Without Redis, the database.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if REDIS_URL
+                  else "django.contrib.sessions.backends.db")
+# --- end of object storage and sessions ------------------------------------------------------
 
 # Attachments: the limits the forms enforce, with a clear message.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
@@ -310,6 +428,8 @@ SLO_NEAREST_RECORDER = "requests_app.slo_inputs.slo_nearest_record"
 # ... and asks this one for the SLO report's breakdowns (priority, organisation), which the
 # roll-ups are kept for.
 SLO_REPORT_BREAKDOWNS = "requests_app.selectors.reports.report_breakdowns"
+# ... and tells this recorder when its sweep ran (the heartbeat /metrics reads).
+SLO_SWEEP_RECORDER = "requests_app.health.slo_sweep_record"
 
 # Content Security Policy: nothing from another site, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -344,8 +464,9 @@ if os.environ.get("SECURE_PROXY_SSL_HEADER"):
 # serves plain http. `manage.py check --deploy` with the README's production environment
 # answers no warning (tests/requests_app/test_posture.py).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEMO_MODE)
-# The container's health probe asks for /healthz over plain http, from inside.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The container's health probe asks for /healthz over plain http, from inside; so does the
+# monitoring system for /metrics.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (0 if DEMO_MODE else 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS",
                                           default=not DEMO_MODE)
@@ -427,14 +548,18 @@ EMAIL_DATA_TIMEOUT = int(os.environ.get("EMAIL_DATA_TIMEOUT", 600))
 # RCPT, DATA, the body, QUIT: each may take up to EMAIL_TIMEOUT.
 SMTP_EXCHANGES = 14
 OUTBOX_LONGEST_SEND_SECONDS = SMTP_EXCHANGES * EMAIL_TIMEOUT + EMAIL_DATA_TIMEOUT
-OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS")
-                           or OUTBOX_LONGEST_SEND_SECONDS + 60)
-if OUTBOX_CLAIM_SECONDS <= OUTBOX_LONGEST_SEND_SECONDS:
-    raise ImproperlyConfigured(
-        f"OUTBOX_CLAIM_SECONDS ({OUTBOX_CLAIM_SECONDS}) must outlast the longest send, "
-        f"{OUTBOX_LONGEST_SEND_SECONDS} s with EMAIL_TIMEOUT={EMAIL_TIMEOUT} and "
-        f"EMAIL_DATA_TIMEOUT={EMAIL_DATA_TIMEOUT}."
-    )
+# The outbox's other timings, checked at start-up like the claim (portal/settings/timings.py):
+# a failed send is retried after OUTBOX_BACKOFF_BASE_SECONDS (60), doubled at each failure up
+# to OUTBOX_BACKOFF_MAX_SECONDS (3600), until OUTBOX_MAX_ATTEMPTS (30, about a day of outage)
+# mark it failed; the sweep re-publishes a row still unsent OUTBOX_SWEEP_GRACE_SECONDS (60)
+# after it was due, so as not to race the task published on commit. The webhooks' deliveries
+# follow the same back-off and attempts.
+_OUTBOX = outbox_timings(os.environ, longest_send=OUTBOX_LONGEST_SEND_SECONDS)
+OUTBOX_CLAIM_SECONDS = _OUTBOX["OUTBOX_CLAIM_SECONDS"]
+OUTBOX_SWEEP_GRACE_SECONDS = _OUTBOX["OUTBOX_SWEEP_GRACE_SECONDS"]
+OUTBOX_BACKOFF_BASE_SECONDS = _OUTBOX["OUTBOX_BACKOFF_BASE_SECONDS"]
+OUTBOX_BACKOFF_MAX_SECONDS = _OUTBOX["OUTBOX_BACKOFF_MAX_SECONDS"]
+OUTBOX_MAX_ATTEMPTS = _OUTBOX["OUTBOX_MAX_ATTEMPTS"]
 if EMAIL_HOST:
     EMAIL_BACKEND = "portal.smtp.EmailBackend"
 # /healthz answers 503 with "outbox": "stale" when beat's last outbox sweep is older than
@@ -446,13 +571,39 @@ OUTBOX_UNSENT_STALE_SECONDS = int(os.environ.get("OUTBOX_UNSENT_STALE_SECONDS",
                                                  max(1800, OUTBOX_CLAIM_SECONDS + 180)))
 # --- end of faults ---------------------------------------------------------------------------
 
+# LOG_FORMAT: "json" (one JSON object a line, for a log collector; the default outside demo
+# mode) or "text" (the default in demo mode, for `make run`'s console). Every record of a
+# request carries its request_id (and its method, path and the signed-in person's id), those
+# of a task the id of the request that published it (portal/request_id.py); "portal.access"
+# writes one line per request (ACCESS_LOG=0 turns it off).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEMO_MODE else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "json" or "text", not {LOG_FORMAT!r}.')
+ACCESS_LOG = env_bool("ACCESS_LOG", default=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "portal.request_id.RequestContextFilter",
+                            "absent": None if LOG_FORMAT == "json" else "-"},
+    },
+    "formatters": {
+        "json": {
+            "()": "portal.request_id.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC, whatever the server's time zone.
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The worker logs through this configuration too (JSON, request ids) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # "Clore sans réponse" becomes possible once the client has been silent this long.
 CUSTOMER_WAIT_BUSINESS_DAYS = int(os.environ.get("CUSTOMER_WAIT_BUSINESS_DAYS", 10))
@@ -466,3 +617,107 @@ if CELERY_BROKER_URL == "filesystem://":
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 FORMAT_MODULE_PATH = ["portal.formats"]
+
+# --- REST API (api/) -------------------------------------------------------------------------
+# Django REST framework and drf-spectacular: /api/v1/, the schema at /api/schema/, its
+# documentation at /api/docs/ with the viewer served from our own static files.
+# Rates per person (reads and writes apart) and per client address for anonymous calls,
+# "<number>/<s|min|h|day>"; counted in the default cache (Redis when REDIS_URL is set).
+API_READ_RATE = os.environ.get("API_READ_RATE", "600/min")
+API_WRITE_RATE = os.environ.get("API_WRITE_RATE", "60/min")
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "30/min")
+REST_FRAMEWORK: dict[str, Any] = {
+    # A personal token first (Authorization: Bearer …), then the browser's session (CSRF).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.ApiSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.ApiReadThrottle",
+        "api.throttling.ApiWriteThrottle",
+        "api.throttling.ApiAnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": API_READ_RATE, "api_write": API_WRITE_RATE, "api_anon": API_ANON_RATE,
+    },
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "SPT Portal API",
+    "DESCRIPTION": (
+        "The SPT Portal's REST API. Authenticate with a personal API token created on "
+        "\"Mon profil\" (Authorization: Bearer spt_…), or from the browser with the session "
+        "(writes then also need the X-CSRFToken header). Every error answers "
+        "{\"error\": {\"code\", \"message\", \"fields\"}} with a stable code: see the Error "
+        "schema."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public validator's site; the rest as Swagger UI's defaults.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses_add",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Operations tagged (grouped) by what follows /api/v1/: requests, queues, reference.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name for the statuses wherever a serializer shows them.
+    "ENUM_NAME_OVERRIDES": {"RequestStatusEnum": "requests_app.workflow.RequestStatus"},
+}
+# --- end of the REST API ---------------------------------------------------------------------
+
+# --- Webhooks (webhooks/) --------------------------------------------------------------------
+# The request events posted to the endpoints an administrator registered, from an outbox of
+# deliveries (webhooks/services.py), signed with each endpoint's secret. WEBHOOK_TIMEOUT_SECONDS
+# (10) bounds the wait for a receiver; the claim on a delivery being sent is derived from it.
+# Failed deliveries are retried with the outbox's back-off and attempts (above).
+_WEBHOOKS = webhook_timings(os.environ)
+WEBHOOK_TIMEOUT_SECONDS = float(_WEBHOOKS["WEBHOOK_TIMEOUT_SECONDS"])
+WEBHOOK_CLAIM_SECONDS = int(_WEBHOOKS["WEBHOOK_CLAIM_SECONDS"])
+# The event kinds an endpoint may subscribe to, asked of the request app so that webhooks
+# never imports it.
+WEBHOOK_EVENT_KINDS_PROVIDER = "requests_app.events.webhook_event_kinds"
+# --- end of webhooks -------------------------------------------------------------------------
+
+# --- Observability ---------------------------------------------------------------------------
+# /metrics (portal/metrics.py): Prometheus's exposition, for the monitoring system only. With
+# METRICS_TOKEN set, only a request with "Authorization: Bearer <METRICS_TOKEN>"; with
+# METRICS_ALLOWED_NETWORKS (CIDR blocks, comma-separated) set, only a client address in one
+# of them; both set, both; neither, the local host only. Anyone else: 403.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_NETWORKS: list[Any] | None = None
+if os.environ.get("METRICS_ALLOWED_NETWORKS", "").strip():
+    import ipaddress as _ipaddress
+
+    try:
+        METRICS_ALLOWED_NETWORKS = [
+            _ipaddress.ip_network(_network, strict=False)
+            for _network in env_list("METRICS_ALLOWED_NETWORKS", [])
+        ]
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS must be CIDR blocks separated by commas: {_error}"
+        ) from _error
+# Database metrics (queries, errors, connections per alias): django-prometheus's backend is
+# Django's own with the cursor counted, on PostgreSQL, the production database. The embedded
+# SQLite keeps Django's own engine (tools such as pytest-django recognise it by that name).
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _PROMETHEUS_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
+# --- end of observability --------------------------------------------------------------------

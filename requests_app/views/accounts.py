@@ -16,9 +16,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from api import services as api_tokens
+from api.selectors import api_token_get_for_owner, api_token_list_for_owner
 from requests_app import permissions, two_factor
 from requests_app.exceptions import InvalidInput, RequestNotFound
-from requests_app.forms.profile import LanguageSwitchForm, ProfileForm
+from requests_app.forms.profile import ApiTokenForm, LanguageSwitchForm, ProfileForm
 from requests_app.forms.two_factor import EnrolmentConfirmForm, VerificationForm
 from requests_app.middleware import language_cookie_set
 from requests_app.preferences import email_kinds_offered
@@ -27,6 +29,9 @@ from requests_app.selectors.profile import muted_request_list
 from requests_app.services import notifications_mute_set
 from requests_app.services.profile import profile_language_set, profile_update
 from requests_app.views.mixins import AuthenticatedHttpRequest, VerifiedLoginRequiredMixin
+
+# A token just created: its plain value, for the one page that shows it.
+NEW_API_TOKEN_SESSION = "spt_api_token_new"
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -187,8 +192,9 @@ class LanguageSwitchView(View):
 
 
 class ProfileView(VerifiedLoginRequiredMixin, View):
-    """``/accounts/profile/``, "Mon profil": name, language, the e-mails one gets, and the
-    requests one muted (each can be turned back on)."""
+    """``/accounts/profile/``, "Mon profil": name, language, the e-mails one gets, the
+    requests one muted (each can be turned back on), and one's API tokens (created, the value
+    shown once, revoked: ``api.services``)."""
 
     request: AuthenticatedHttpRequest
 
@@ -212,6 +218,10 @@ class ProfileView(VerifiedLoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "unmute":
             return self.unmute(request)
+        if request.POST.get("action") == "api_token_create":
+            return self.api_token_create(request)
+        if request.POST.get("action") == "api_token_revoke":
+            return self.api_token_revoke(request)
         form = self._form(request.POST)
         if not form.is_valid():
             return self.render_page(form, status=400)
@@ -241,9 +251,43 @@ class ProfileView(VerifiedLoginRequiredMixin, View):
                          % {"key": target.key})
         return redirect(reverse("profile") + "#notifications-coupees")
 
-    def render_page(self, form: ProfileForm, *, status: int = 200) -> HttpResponse:
+    def api_token_create(self, request: HttpRequest) -> HttpResponse:
+        """"Créer le jeton": its plain value goes through the session to the next page,
+        which shows it once and forgets it."""
+        token_form = ApiTokenForm(request.POST)
+        if not token_form.is_valid():
+            return self.render_page(self._form(), token_form=token_form, status=400)
+        try:
+            token, plain = api_tokens.api_token_create(
+                owner=self.request.user, name=token_form.cleaned_data["name"],
+                scope=token_form.cleaned_data["scope"], expires_at=token_form.expires_at())
+        except InvalidInput as error:
+            field = "expires_on" if error.field == "expires_at" else error.field
+            token_form.add_error(field if field in token_form.fields else None, error.message)
+            return self.render_page(self._form(), token_form=token_form, status=400)
+        request.session[NEW_API_TOKEN_SESSION] = {"id": token.pk, "value": plain}
+        return redirect(reverse("profile") + "#jetons-api")
+
+    def api_token_revoke(self, request: HttpRequest) -> HttpResponse:
+        """"Révoquer" beside one of one's tokens (another person's is unknown here)."""
+        try:
+            token = api_token_get_for_owner(self.request.user, request.POST.get("token"))
+        except InvalidInput as error:
+            raise Http404 from error
+        api_tokens.api_token_revoke(actor=self.request.user, token=token)
+        messages.success(request, _("Le jeton « %(name)s » est révoqué : il ne donne plus "
+                                    "accès à l'API.") % {"name": token.name})
+        return redirect(reverse("profile") + "#jetons-api")
+
+    def render_page(self, form: ProfileForm, *, status: int = 200,
+                    token_form: ApiTokenForm | None = None) -> HttpResponse:
         user = self.request.user
+        # Shown once: read from the session and forgotten there in the same step.
+        new_token = self.request.session.pop(NEW_API_TOKEN_SESSION, None)
         return render(self.request, "registration/profile.html", {
             "form": form, "muted": muted_request_list(user),
             "back_office": permissions.is_back_office(user),
+            "api_tokens": api_token_list_for_owner(user),
+            "api_token_form": token_form or ApiTokenForm(),
+            "new_api_token": new_token if isinstance(new_token, dict) else None,
         }, status=status)

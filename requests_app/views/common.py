@@ -3,12 +3,9 @@ previews, errors."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.files import File
-from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from requests_app import permissions, selectors, two_factor
 from requests_app.attachment_types import SNIFF_BYTES, inline_type
+from requests_app.downloads import ATTACHMENT_TOKEN, attachment_download_response
 from requests_app.exceptions import RequestNotFound
 from requests_app.models import Attachment
 
@@ -48,45 +46,21 @@ class RateLimitedLoginView(auth_views.LoginView):
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable, beat sweeping the outbox and no e-mail waiting too long:
-    200; otherwise 503, each check saying what failed (``outbox``: "stale", with the age in
-    seconds of beat's last sweep and of the oldest unsent e-mail, and their limits)."""
-    from requests_app.health import outbox_health
+    """Database, broker and file storage reachable, beat sweeping the outbox and no e-mail
+    waiting too long: 200; otherwise 503, each check saying what failed (``outbox``: "stale",
+    with the age in seconds of beat's last sweep and of the oldest unsent e-mail, and their
+    limits). The checks: ``requests_app.health.health_report``."""
+    from requests_app.health import health_report
 
-    checks: dict[str, object] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure is what this page reports
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        from portal.celery import app
-
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        checks["broker"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["broker"] = f"error: {exc.__class__.__name__}"
-    if checks["database"] == "ok":
-        try:
-            checks.update(outbox_health())
-        except Exception as exc:  # noqa: BLE001
-            checks["outbox"] = f"error: {exc.__class__.__name__}"
-    healthy = all(checks.get(name) == "ok" for name in ("database", "broker", "outbox"))
-    return JsonResponse({"status": "ok" if healthy else "error", **checks},
-                        status=200 if healthy else 503)
-
-
-# An attachment's token: ``secrets.token_hex(16)``.
-_ATTACHMENT_TOKEN = re.compile(r"[0-9a-f]{32}", re.ASCII)
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 def _attachment_file(request: HttpRequest, token: str) -> tuple[Attachment, File]:
     """The attachment behind ``token`` and its opened file, through the download's access rule
     (``attachment_get_for_user``): 404 for what this person may not see."""
     # What cannot be a token is never looked up (a NUL in it made PostgreSQL raise).
-    if not _ATTACHMENT_TOKEN.fullmatch(token):
+    if not ATTACHMENT_TOKEN.fullmatch(token):
         raise Http404(_("Pièce jointe introuvable."))
     try:
         attachment = selectors.attachment_get_for_user(request.user, token)
@@ -99,14 +73,7 @@ def _attachment_file(request: HttpRequest, token: str) -> tuple[Attachment, File
 
 
 def _as_download(attachment: Attachment, handle: File) -> FileResponse:
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download_response(attachment, handle)
 
 
 @login_required

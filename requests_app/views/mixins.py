@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
-from django_ratelimit.core import is_ratelimited
 
 from portal.errors import SptError
 from requests_app import permissions, services, two_factor
 from requests_app.exceptions import InvalidInput, RequestNotFound
+from requests_app.floods import FLOOD_MESSAGES, FLOOD_RETRY_AFTER, flood_exceeded
 from requests_app.forms.portal import KeepsAttachmentsMixin
 
 
@@ -78,23 +77,15 @@ class SalesAdminRequiredMixin(VerifiedLoginRequiredMixin, UserPassesTestMixin):
         return permissions.is_sales_admin(self.request.user)
 
 
-_FLOODED = {
-    "comment": gettext_lazy("Trop de commentaires en peu de temps : réessayez dans une "
-                            "minute. Rien n'a été enregistré."),
-    "request": gettext_lazy("Trop de demandes créées en peu de temps : réessayez plus tard. "
-                            "Rien n'a été enregistré."),
-}
-
-
 def flood_refusal(request: HttpRequest, kind: str) -> HttpResponse | None:
     """A 429 page when this person posted more ``kind`` ("comment", "request") than
-    ``settings.FLOOD_RATES`` allows; None otherwise (and the post is counted)."""
-    if not is_ratelimited(request=request, group=f"spt-flood-{kind}", key="user",
-                          rate=settings.FLOOD_RATES[kind], method="POST", increment=True):
+    ``settings.FLOOD_RATES`` allows (``floods.flood_exceeded``); None otherwise (and the post
+    is counted)."""
+    if not flood_exceeded(request, kind):
         return None
     response = render(request, "partials/error_page.html",
-                      {"error": {"message": _FLOODED[kind]}}, status=429)
-    response["Retry-After"] = "60"
+                      {"error": {"message": FLOOD_MESSAGES[kind]}}, status=429)
+    response["Retry-After"] = str(FLOOD_RETRY_AFTER)
     return response
 
 

@@ -161,7 +161,9 @@ def test_a_host_not_allowed_is_refused_so_no_link_points_elsewhere(client, clien
 def test_a_malformed_address_is_a_form_error(client, client_user):
     response = ask(client, "pas une adresse")
     assert response.status_code == 400
-    assert "Saisissez une adresse de courriel valide." in response.content.decode()
+    # The portal says « e-mail », as Django REST framework's French catalogue (installed above
+    # Django's own) does.
+    assert "Saisissez une adresse e-mail valide." in response.content.decode()
     assert resets() == []
 
 

@@ -538,10 +538,15 @@ def test_request_page_runs_the_same_queries_with_2_and_40_comments(
     for i in range(2, 40):
         comment(i)
     with_40 = queries_for(logged_in, page_url(r))
-    # session, user, profile, groups, the request (with whether it is muted and followed
-    # up: no follow-ups here, so no list of them), attachments, participants, history, the
-    # people they all name, SLO clocks, colleagues for the participant form: 11
-    assert len(with_2) == len(with_40) == 11, with_40
+    # user, profile, groups, the request (with whether it is muted and followed up: no
+    # follow-ups here, so no list of them), attachments, participants, history, the people
+    # they all name, SLO clocks, colleagues for the participant form: 10, and the session's
+    # read unless the cache holds it (cached_db sessions, with Redis).
+    def page(queries: list[str]) -> list[str]:
+        return [sql for sql in queries if "django_session" not in sql]
+
+    assert len(page(with_2)) == len(page(with_40)) == 10, with_40
+    assert len(with_40) - len(page(with_40)) <= 1
     assert "Commentaire 39" in text(logged_in.get(page_url(r)))
 
 
