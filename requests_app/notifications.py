@@ -303,8 +303,10 @@ def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
             creator=person_name(request.created_by),
             on_behalf=request.created_by_id != request.reporter_id,
             organisation=request.organisation.name,
-            request_type=request.request_type.name,
-            priority=request.priority.name,
+            # The rows, not their names: a name is read when rendered, in the recipient's
+            # language (django-modeltranslation).
+            request_type=request.request_type,
+            priority=request.priority,
             description=request.description,
             description_html=request.description_rendered,
         )
@@ -318,7 +320,7 @@ def _context(event: RequestEvent, kind: str) -> dict[str, Any]:
         )
     elif kind in (NotificationKind.SLO_WARNING, NotificationKind.SLO_BREACHED):
         clock = payload.get("clock", "")
-        context.update(clock=CLOCK_LABELS.get(clock, clock), priority=request.priority.name)
+        context.update(clock=CLOCK_LABELS.get(clock, clock), priority=request.priority)
     elif kind == NotificationKind.CUSTOMER_REMINDER:
         # As the reminder recorded them: a resend says the same.
         due = payload.get("reply_due_at")

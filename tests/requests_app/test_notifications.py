@@ -447,6 +447,33 @@ def test_recipients_of_one_event_each_get_their_own_language(client_user, frontd
 
 
 @pytest.mark.django_db
+def test_reference_data_reads_in_each_recipients_language(client_user, frontdesk, sales):
+    # Opened by a French-speaking actor: the names are the recipients', not the actor's.
+    english = factories.make_agent(Role.FRONTDESK, username="frontdesk.en", language="en")
+    Profile.objects.filter(user=client_user).update(language="de")
+    before = mark()
+    on_behalf(sales, client_user, type_code="licence", details={
+        "modules": "Finance", "users": 25, "validity": "2027-12-31"})
+    texts = {row.recipient.username: row.body_text for row in rows_since(before)}
+    htmls = {row.recipient.username: row.body_html for row in rows_since(before)}
+    assert "Typ: Lizenz\nPriorität: Mittel" in texts["client"]
+    assert "Type: Licence\nPriority: Medium" in texts[english.username]
+    assert "Type : Licence\nPriorité : Moyenne" in texts["frontdesk"]
+    assert "Mittel" in htmls["client"] and "Moyenne" not in htmls["client"]
+
+
+@pytest.mark.django_db
+def test_an_slo_warning_names_the_priority_in_the_recipients_language(in_progress, daily):
+    Profile.objects.filter(user=daily).update(language="de")
+    before = mark()
+    slo_crossing_record(request_id=in_progress.pk, clock="resolution", crossing="warning",
+                        at=timezone.now())
+    [row] = [row for row in rows_since(before) if row.recipient == daily]
+    assert "(Priorität Mittel)" in row.body_text
+    assert "Moyenne" not in row.body_text + row.body_html
+
+
+@pytest.mark.django_db
 def test_a_person_without_profile_gets_french(client_user, frontdesk):
     Profile.objects.filter(user=frontdesk).delete()
     before = mark()
