@@ -51,20 +51,29 @@ def count_of(page: Page, label: str):
 
 def test_another_agents_action_updates_the_sidebar_count_without_a_reload(
         page: Page, live_server, client_user, daily, frontdesk) -> None:
-    for _ in range(2):
-        factories.make_request(client_user)
+    first, _second = (factories.make_request(client_user) for _ in range(2))
     login(page, live_server, "daily")
     page.goto(f"{live_server.url}/agent/queues/en-cours/")
-    expect(count_of(page, "À qualifier")).to_contain_text("2")
+    expect(count_of(page, "À qualifier")).to_have_text(re.compile(r"^2\b"))
+    expect(count_of(page, "À planifier")).to_have_text(re.compile(r"^0\b"))
     page.evaluate("window.sptNoReload = true")
 
     # Nothing changed: a 304, and the list stays as it is.
     assert poll(page, "#agent-queue-nav-list", "/agent/queues/nav/") == 304
-    expect(count_of(page, "À qualifier")).to_contain_text("2")
+    expect(count_of(page, "À qualifier")).to_have_text(re.compile(r"^2\b"))
 
+    # FrontDesk qualifies one: it leaves "À qualifier" for Daily's "À planifier".
+    services.request_qualify(actor=frontdesk, request=first, request_type=first.request_type,
+                             priority=first.priority, module=factories.module(),
+                             version="24.1", environment="production")
+    assert poll(page, "#agent-queue-nav-list", "/agent/queues/nav/") == 200
+    expect(count_of(page, "À qualifier")).to_have_text(re.compile(r"^1\b"))
+    expect(count_of(page, "À planifier")).to_have_text(re.compile(r"^1\b"))
+
+    # A customer's new request counts too.
     factories.make_request(client_user, title="Arrivée pendant que la page est ouverte")
     assert poll(page, "#agent-queue-nav-list", "/agent/queues/nav/") == 200
-    expect(count_of(page, "À qualifier")).to_contain_text("3")
+    expect(count_of(page, "À qualifier")).to_have_text(re.compile(r"^2\b"))
     assert page.evaluate("window.sptNoReload") is True
 
 
