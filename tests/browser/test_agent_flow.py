@@ -17,7 +17,7 @@ from requests_app.models import EventKind, Request
 from requests_app.workflow import TRANSITIONS
 from requests_app.workflow import RequestStatus as S
 from tests import factories
-from tests.browser.helpers import login
+from tests.browser.helpers import audit_at_both_widths, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -198,6 +198,7 @@ def test_an_agent_takes_back_a_request_waiting_for_the_customer(
     assert "Reprendre" in [b.rstrip(" ▾") for b in buttons(page)]
     action = page.locator("#action-take_back")
     action.locator("summary").click()
+    audit_at_both_widths(page, "take-back-open", prefix="agent-flow")
     action.locator("#id_take_back-comment").fill(
         "Merci pour votre appel : la version est la 24.1.2.")
     action.get_by_label("Note interne (jamais montrée au client)").uncheck()
