@@ -17,7 +17,12 @@ pytestmark = [pytest.mark.browser]
 
 WIDTHS = (600, 375)
 KINDS = [N.REQUEST_RECEIVED, N.AGENT_COMMENT, N.STATUS_CHANGED, N.CONFIRMATION_REQUEST,
-         N.CLOSED, N.CLIENT_COMMENT, N.SLO_BREACHED, N.PASSWORD_RESET, "combined"]
+         N.CONFIRMED, N.DENIED, N.CLOSED, N.CLIENT_COMMENT, N.SLO_WARNING, N.SLO_BREACHED,
+         N.MENTION, N.CUSTOMER_REMINDER, N.DAILY_DIGEST, N.PASSWORD_RESET, "combined"]
+
+
+def test_every_kind_is_rendered():
+    assert set(KINDS) == {*N.values, "combined"}
 
 
 def html_of(kind: str) -> str:
