@@ -5,16 +5,20 @@ The position is the request's values of the queue's sort keys, taken before the 
 may move it (a transition often takes it out of the queue, or changes its SLO due time); the
 next request is then the first one strictly after that position (keyset). The order is read
 from the queue's own queryset (``queue_requests``), so it cannot drift from the page's.
+
+The request page of a request opened from a queue also links its neighbours there (j / k):
+the one before is the mirror, the last one strictly before the position (the order reversed).
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet, Subquery
 
 from requests_app.models import KEY_PREFIX, Request
 
@@ -105,14 +109,80 @@ def _after(key: SortKey) -> Q:
     return after
 
 
+def _before(key: SortKey) -> Q:
+    """The rows strictly before ``key.value`` on this key alone (``_after``'s mirror)."""
+    nothing = Q(pk__in=[])
+    if key.value is None:
+        # Rows without a value come first (none before them on this key) or last (all the
+        # others before them); a column that has no NULL (nulls "") never gets here, and is
+        # taken as "last" as in ``_after``.
+        return nothing if key.nulls == "first" else Q(**{f"{key.field}__isnull": False})
+    before = Q(**{f"{key.field}__{'gt' if key.descending else 'lt'}": key.value})
+    if key.nulls == "first":
+        before |= Q(**{f"{key.field}__isnull": True})
+    return before
+
+
+def _beyond(requests: QuerySet[Request], position: QueuePosition,
+            side: Callable[[SortKey], Q]) -> QuerySet[Request]:
+    """The requests on one side of ``position``: equal on the first keys, then strictly on
+    that side of the next one (keyset), for each key in turn."""
+    keys = position.keys
+    branches = [
+        reduce(operator.and_, [_equal(k) for k in keys[:index]], side(keys[index]))
+        for index in range(len(keys))
+    ]
+    return requests.filter(reduce(operator.or_, branches)).exclude(pk=position.pk)
+
+
+def _following(requests: QuerySet[Request], position: QueuePosition) -> QuerySet[Request]:
+    """After ``position``, nearest first (the queue's order)."""
+    return _beyond(requests, position, _after)
+
+
+def _preceding(requests: QuerySet[Request], position: QueuePosition) -> QuerySet[Request]:
+    """Before ``position``, nearest first: the queue's order reversed, by Django, which
+    turns NULLS LAST into NULLS FIRST along with the direction."""
+    return _beyond(requests, position, _before).reverse()
+
+
+def _key(number: int | None) -> str | None:
+    return None if number is None else f"{KEY_PREFIX}{number}"
+
+
+def _nearest_key(requests: QuerySet[Request]) -> str | None:
+    return _key(next(iter(requests.values_list("number", flat=True)[:1]), None))
+
+
 def queue_request_after(requests: QuerySet[Request], position: QueuePosition) -> str | None:
     """The key (``SPT-<n>``) of the first request of ``requests`` after ``position``, or None
     at the end of the queue. One query, ``LIMIT 1`` in the queue's order."""
-    keys = position.keys
-    branches = [
-        reduce(operator.and_, [_equal(k) for k in keys[:index]], _after(keys[index]))
-        for index in range(len(keys))
-    ]
-    following = requests.filter(reduce(operator.or_, branches)).exclude(pk=position.pk)
-    number = next(iter(following.values_list("number", flat=True)[:1]), None)
-    return None if number is None else f"{KEY_PREFIX}{number}"
+    return _nearest_key(_following(requests, position))
+
+
+def queue_request_before(requests: QuerySet[Request], position: QueuePosition) -> str | None:
+    """The key of the last request of ``requests`` before ``position``, or None at the start
+    of the queue. One query, ``LIMIT 1`` in the queue's order reversed."""
+    return _nearest_key(_preceding(requests, position))
+
+
+@dataclass(frozen=True)
+class QueueNeighbours:
+    """The keys of the requests just before and just after a position (None at an end)."""
+
+    before: str | None
+    after: str | None
+
+
+def queue_neighbours_of(requests: QuerySet[Request],
+                        position: QueuePosition) -> QueueNeighbours:
+    """``queue_request_before`` and ``queue_request_after`` together, in ONE query (the
+    request page asks both on every view): each is a ``LIMIT 1`` subquery, read beside the
+    request's own row."""
+    row = next(iter(
+        Request.objects.filter(pk=position.pk).annotate(
+            before_number=Subquery(_preceding(requests, position).values("number")[:1]),
+            after_number=Subquery(_following(requests, position).values("number")[:1]),
+        ).values_list("before_number", "after_number")[:1]
+    ), (None, None))
+    return QueueNeighbours(before=_key(row[0]), after=_key(row[1]))

@@ -62,6 +62,7 @@ from requests_app.views.mixins import (
 from requests_app.views.queue_origin import (
     next_request_key,
     queue_following,
+    queue_neighbours,
     queue_origin_here,
     queue_origin_of,
     request_page_query,
@@ -426,6 +427,9 @@ class RequestPageMixin(AgentPageMixin):
             "from_query": from_query,
             "from_parameter": origin.parameter if origin else "",
             "next_request_key": next_request_key(self.request) if origin else None,
+            # Its neighbours in that queue as it stands now, for j / k.
+            "queue_neighbours": queue_neighbours(origin, user, request_obj,
+                                                 now=timezone.now()),
             # The newest history line the page shows: it asks whether someone else changed
             # the request after it (``agent:request_changes``).
             "page_version": request_version(user, request_obj),

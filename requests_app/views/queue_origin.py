@@ -1,6 +1,7 @@
 """The queue a request page was opened from, carried on its links as ``?from=<queue page>``:
-the way back to the queue, and "Demande suivante" after an action (the next request of that
-queue with the same filters and sort).
+the way back to the queue, "Demande suivante" after an action (the next request of that
+queue with the same filters and sort), and the links to the requests just before and after
+it there (j / k on the request page).
 
 ``from`` is input like any other: only a path of this site that is a queue page is kept
 (never another site, never another page), so it can never become an open redirect; anything
@@ -22,7 +23,9 @@ from requests_app.forms.agent import QueueFilterForm
 from requests_app.models import KEY_PREFIX, Request
 from requests_app.selectors import parse_request_key, queues
 from requests_app.selectors.queue_next import (
+    QueueNeighbours,
     QueuePosition,
+    queue_neighbours_of,
     queue_position_of,
     queue_request_after,
 )
@@ -126,6 +129,19 @@ def queue_following(origin: QueueOrigin | None, user: Any, request_obj: Request,
         return None
     requests = origin.requests(user, now=now)
     return QueueFollowing(origin, requests, queue_position_of(requests, request_obj))
+
+
+def queue_neighbours(origin: QueueOrigin | None, user: Any, request_obj: Request, *,
+                     now: datetime) -> QueueNeighbours | None:
+    """The requests just before and after this one in the queue it was opened from, as it
+    stands now (j / k on its page); None without a queue, or when its place cannot be told
+    (a key the queue computes, and the request is no longer in it). At most two queries:
+    the place, only for such a key, and both neighbours together."""
+    if origin is None:
+        return None
+    requests = origin.requests(user, now=now)
+    position = queue_position_of(requests, request_obj)
+    return None if position is None else queue_neighbours_of(requests, position)
 
 
 def request_page_query(origin: QueueOrigin | None, next_key: str | None = None) -> str:

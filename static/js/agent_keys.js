@@ -5,7 +5,10 @@
  * Queues: j / k the next / previous row (the row takes the focus), Enter (on a row) or o
  * opens its request, x ticks or unticks it for a bulk action, / goes to the search field.
  * Request page: c the comment box, n the same box for an internal note, r "Demande suivante"
- * when the page offers it. Anywhere: ? the help, Escape closes it.
+ * when the page offers it (after an action); opened from a queue, j / k the next / previous
+ * request of that queue (its links by the breadcrumb, same filters and sort; after an action
+ * j is "Demande suivante" too): nothing at an end, and nothing said, the new page is answer
+ * enough. Anywhere: ? the help, Escape closes it.
  *
  * A key is never taken while typing (a text field, a select, anything editable), nor with
  * Ctrl, Alt or Meta held (the browser's and the system's own shortcuts), nor while a dialog
@@ -180,6 +183,17 @@
     return true;
   }
 
+  // The request before / after this one in the queue it was opened from: its link, if the
+  // page has one (none at an end of the queue, nor without a queue).
+  function neighbour(attribute) {
+    var link = document.querySelector("a[" + attribute + "]");
+    if (!link) {
+      return false;
+    }
+    link.click();
+    return true;
+  }
+
   // --- help ---------------------------------------------------------------------------------
 
   var opener = null;
@@ -210,9 +224,17 @@
     case "/":
       return focusSearch();
     case "j":
-      return inQueue() && move(1);
+      if (inQueue()) {
+        return move(1);
+      }
+      // After an action, the page offers "Demande suivante" instead of its own next link.
+      return onRequestPage() && (neighbour("data-queue-next") ||
+                                 neighbour("data-next-request"));
     case "k":
-      return inQueue() && move(-1);
+      if (inQueue()) {
+        return move(-1);
+      }
+      return onRequestPage() && neighbour("data-queue-previous");
     case "Enter":
       return openCurrent(true);
     case "o":

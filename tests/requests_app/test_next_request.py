@@ -8,14 +8,21 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import time_machine
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import selectors
 from requests_app.selectors import queues
-from requests_app.selectors.queue_next import queue_position_of, queue_request_after
+from requests_app.selectors.queue_next import (
+    queue_neighbours_of,
+    queue_position_of,
+    queue_request_after,
+    queue_request_before,
+)
 from requests_app.views.queue_origin import queue_origin_parse
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -217,3 +224,196 @@ def test_the_next_request_while_searching_follows_the_rank(frontdesk, client_use
     first = selectors.request_get_for_user(frontdesk, order[0])
     position = queue_position_of(rows, first)
     assert queue_request_after(rows, position) == f"SPT-{order[1]}"
+
+
+# ---------------------------------------------------- the request before (j / k on the page)
+
+@pytest.fixture
+def ties_and_nulls(client_user, walk):
+    """Requests whose queue orders have ties and NULLs: pairs made at the same instant with
+    the same priority (the same SLO due time: the number breaks the tie), patch requests
+    without SLO (NULL due times, last in the SLO order, tied among themselves), and two
+    withdrawn at the same instant (a tie on the closing time; the open ones have none)."""
+    made = []
+    with time_machine.travel(timezone.now(), tick=False):
+        for code, kind in (("high", "support"), ("low", "patch"), ("high", "support"),
+                           ("low", "support"), ("medium", "patch"), ("low", "support")):
+            made.append(factories.make_request(client_user, priority_code=code,
+                                               type_code=kind))
+    made.append(factories.make_request(client_user, priority_code="blocking"))
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=5), tick=False):
+        made += [walk(S.CLOSED), walk(S.CLOSED)]
+    return made
+
+
+def neighbours_in_order(user, slug: str, **filters) -> list[tuple[str, str | None, str | None]]:
+    """(key, the one before, the one after) for each request of the queue, as the selectors
+    find them from its position; each read is asserted to be one ``LIMIT 1`` query."""
+    rows = queues.queue_requests(user, queues.queue_get(slug), now=timezone.now(), **filters)
+    found = []
+    for request_obj in rows:
+        position = queue_position_of(rows, request_obj)
+        with CaptureQueriesContext(connection) as before_queries:
+            before = queue_request_before(rows, position)
+        with CaptureQueriesContext(connection) as after_queries:
+            after = queue_request_after(rows, position)
+        with CaptureQueriesContext(connection) as both_queries:
+            both = queue_neighbours_of(rows, position)
+        for captured in (before_queries, after_queries):
+            assert len(captured) == 1
+            assert "LIMIT 1" in captured.captured_queries[0]["sql"]
+        assert len(both_queries) == 1
+        assert (both.before, both.after) == (before, after)
+        found.append((request_obj.key, before, after))
+    return found
+
+
+def expected_from(order: list[str]) -> list[tuple[str, str | None, str | None]]:
+    return [(key, order[index - 1] if index else None,
+             order[index + 1] if index + 1 < len(order) else None)
+            for index, key in enumerate(order)]
+
+
+@pytest.mark.django_db
+def test_the_first_has_no_previous_and_the_last_no_next(frontdesk, four_open):
+    order = queue_order(frontdesk, "a-qualifier")
+    found = neighbours_in_order(frontdesk, "a-qualifier")
+    assert found[0] == (order[0], None, order[1])  # first: nothing before
+    assert found[1] == (order[1], order[0], order[2])  # in the middle: both sides
+    assert found[-1] == (order[-1], order[-2], None)  # last: nothing after
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["", "slo", "priority", "newest", "oldest", "updated"])
+def test_the_request_before_mirrors_the_one_after_whatever_the_sort(frontdesk, ties_and_nulls,
+                                                                     sort):
+    order = queue_order(frontdesk, "a-qualifier", sort=sort)
+    assert len(order) == 7
+    assert neighbours_in_order(frontdesk, "a-qualifier", sort=sort) == expected_from(order)
+
+
+@pytest.mark.django_db
+def test_the_slo_order_has_nulls_last_and_ties_the_number_breaks(frontdesk, ties_and_nulls):
+    """The premise of the test above: the SLO order (the default) ends with requests without
+    a due time, and has requests with the same due time, in the order of their numbers."""
+    rows = queues.queue_requests(frontdesk, queues.queue_get("a-qualifier"),
+                                 now=timezone.now())
+    due = list(rows.values_list("slo_due_at", "number"))
+    assert due[-1][0] is None and due[-2][0] is None and due[0][0] is not None
+    tied = [pair for pair in zip(due, due[1:], strict=False)
+            if pair[0][0] is not None and pair[0][0] == pair[1][0]]
+    assert tied and all(a[1] < b[1] for a, b in tied)
+
+
+@pytest.mark.django_db
+def test_the_request_before_with_nulls_last_in_a_descending_order(frontdesk, ties_and_nulls):
+    """"Fermeture la plus récente": the closed ones, newest first (two closed at the same
+    instant: the newest number first), then those never closed, NULLs last."""
+    order = queue_order(frontdesk, "toutes", sort="closed")
+    closed = {r.key for r in ties_and_nulls[-2:]}
+    assert set(order[:2]) == closed
+    assert int(order[0].removeprefix("SPT-")) > int(order[1].removeprefix("SPT-"))
+    assert neighbours_in_order(frontdesk, "toutes", sort="closed") == expected_from(order)
+
+
+@pytest.mark.django_db
+def test_the_request_before_while_searching_follows_the_rank(frontdesk, client_user):
+    for title in ("Écran figé", "Écran figé à la clôture", "Clôture bloquée",
+                  "Clôture annuelle", "Autre"):
+        factories.make_request(client_user, title=title)
+    order = queue_order(frontdesk, "a-qualifier", text="clôture")
+    assert len(order) == 3
+    assert neighbours_in_order(frontdesk, "a-qualifier", text="clôture") == expected_from(
+        order)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order_by", [
+    (F("slo_due_at").asc(nulls_first=True), "number"),
+    (F("slo_due_at").desc(nulls_first=True), "-number"),
+    (F("slo_due_at").desc(nulls_last=True), "number"),
+])
+def test_the_request_before_with_nulls_first(frontdesk, ties_and_nulls, order_by):
+    """No queue sorts NULLs first today; the keyset follows any order of this shape, and
+    one that did would be mirrored alike (compared with that queryset's own list)."""
+    rows = queues.queue_requests(frontdesk, queues.queue_get("a-qualifier"),
+                                 now=timezone.now()).order_by(*order_by)
+    order = [f"SPT-{n}" for n in rows.values_list("number", flat=True)]
+    found = []
+    for request_obj in rows:
+        position = queue_position_of(rows, request_obj)
+        found.append((request_obj.key, queue_request_before(rows, position),
+                      queue_request_after(rows, position)))
+    assert found == expected_from(order)
+
+
+# ------------------------------------------------ the request page's links to its neighbours
+
+NEIGHBOUR_LINK = re.compile(
+    r'<a href="(?P<href>[^"]+)" rel="(?P<rel>prev|next)" aria-keyshortcuts="[jk]" '
+    r'data-queue-(?:previous|next)>')
+
+
+def neighbour_links(client, key: str, origin: str | None) -> dict[str, str]:
+    params = {"from": origin} if origin is not None else {}
+    page = client.get(reverse("agent:request", args=[key]), params)
+    assert page.status_code == 200
+    return {m["rel"]: m["href"].replace("&amp;", "&")
+            for m in NEIGHBOUR_LINK.finditer(page.content.decode())}
+
+
+def page_of(key: str, origin: str) -> str:
+    return f"/agent/requests/{key}/?" + urlencode({"from": origin})
+
+
+@pytest.mark.django_db
+def test_the_request_page_links_its_neighbours_in_the_queue(client, frontdesk, four_open):
+    client.force_login(frontdesk)
+    order = queue_order(frontdesk, "a-qualifier")
+    assert neighbour_links(client, order[0], A_QUALIFIER) == {
+        "next": page_of(order[1], A_QUALIFIER)}  # the first: no previous
+    assert neighbour_links(client, order[1], A_QUALIFIER) == {
+        "prev": page_of(order[0], A_QUALIFIER), "next": page_of(order[2], A_QUALIFIER)}
+    assert neighbour_links(client, order[-1], A_QUALIFIER) == {
+        "prev": page_of(order[-2], A_QUALIFIER)}  # the last: no next
+    html = client.get(page_of(order[1], A_QUALIFIER)).content.decode()
+    assert "Demande précédente" in html and "Demande suivante dans la file" in html
+    assert 'aria-label="Demandes voisines dans « À qualifier »"' in html
+
+
+@pytest.mark.django_db
+def test_the_neighbours_keep_the_queues_filters_and_sort(client, frontdesk, four_open):
+    client.force_login(frontdesk)
+    high = factories.priority("high")
+    origin = f"{A_QUALIFIER}?priority={high.pk}&sort=oldest"
+    order = queue_order(frontdesk, "a-qualifier", priority=high, sort="oldest")
+    assert len(order) == 1  # alone in the filtered queue: no neighbour at all
+    assert neighbour_links(client, order[0], origin) == {}
+    origin = f"{A_QUALIFIER}?sort=oldest"
+    keys = sorted((r.key for r in four_open), key=lambda k: int(k.removeprefix("SPT-")))
+    assert neighbour_links(client, keys[1], origin) == {
+        "prev": page_of(keys[0], origin), "next": page_of(keys[2], origin)}
+
+
+@pytest.mark.django_db
+def test_no_neighbours_without_a_queue(client, frontdesk, four_open):
+    client.force_login(frontdesk)
+    r = four_open[1]
+    for origin in (None, "https://evil.example/agent/queues/a-qualifier/", "/portal/"):
+        assert neighbour_links(client, r.key, origin) == {}
+        html = client.get(reverse("agent:request", args=[r.key]),
+                          {"from": origin} if origin else {}).content.decode()
+        assert "data-queue-next" not in html and "data-queue-previous" not in html
+
+
+@pytest.mark.django_db
+def test_after_an_action_the_next_is_the_one_it_offers(client, frontdesk, four_open):
+    """One "next" on the page: after an action, "Demande suivante" (the one after the
+    request's place before the action), which j follows too; the previous link stays."""
+    client.force_login(frontdesk)
+    order = queue_order(frontdesk, "a-qualifier")
+    by_key = {r.key: r for r in four_open}
+    location = comment(client, by_key[order[1]], A_QUALIFIER)
+    html = client.get(location).content.decode()
+    assert "data-next-request" in html and "data-queue-next" not in html
+    assert "data-queue-previous" in html

@@ -5,6 +5,7 @@ internal notes kept from clients, bulk actions, and fixed query counts."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -769,6 +770,34 @@ def test_request_page_runs_the_same_queries_with_few_and_many_comments(client, p
     many = count_queries(client, url)
     assert few == many, (few, many)
     assert many <= 30, many
+
+
+@pytest.mark.django_db
+def test_the_queues_neighbours_cost_the_request_page_at_most_two_queries(client, people,
+                                                                          walk):
+    """Opened from a queue, the page links the requests before and after it there: both in
+    one query, plus one to read its place when the order is one the queue computes (a
+    search's rank); whatever the queue's filters, and as many at 3 requests as at 30."""
+    made = [walk(S.IN_PROGRESS, title=f"Clôture {n}") for n in range(3)]
+    r = made[1]
+    client.force_login(people["servicedesk"])
+    url = f"/agent/requests/{r.key}/"
+    alone = count_queries(client, url)
+    high = factories.priority("high")
+    origins = ["/agent/queues/en-cours/", "/agent/queues/en-cours/?sort=updated",
+               f"/agent/queues/en-cours/?priority={high.pk}&assignee=me&sort=priority",
+               "/agent/queues/en-cours/?q=cl%C3%B4ture"]
+    few = {}
+    for origin in origins:
+        few[origin] = count_queries(client, f"{url}?{urlencode({'from': origin})}")
+        assert few[origin] <= alone + 2, (origin, alone, few[origin])
+    html = client.get(f"{url}?from=/agent/queues/en-cours/").content.decode()
+    assert "data-queue-previous" in html and "data-queue-next" in html
+    for n in range(27):
+        walk(S.IN_PROGRESS, title=f"Clôture {n + 3}")
+    many = {origin: count_queries(client, f"{url}?{urlencode({'from': origin})}")
+            for origin in origins}
+    assert few == many
 
 
 @pytest.mark.django_db
