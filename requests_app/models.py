@@ -684,6 +684,51 @@ class SatisfactionRating(models.Model):
         return f"{self.request_id} {self.rating}/5"
 
 
+class SatisfactionTally(models.Model):
+    """How many ratings gave each note in one cell of the satisfaction report: a month (local
+    time, the month of the rating's ``created_at``), the agent and the organisation the
+    rating is fixed to. Kept by ``services.satisfaction`` in the rater's transaction, so that
+    the unfiltered report reads a few rows per month instead of counting every rating."""
+
+    # The first day of the month, in the portal's time zone (``selectors.satisfaction``).
+    month = models.DateField(_("mois"))
+    # Without a database constraint: deleting a user sets the ratings' agent to NULL, which
+    # the report folds into "Non assignée"; a tally row keeps the departed agent's id and the
+    # report folds it the same way (an update to NULL here would collide with that cell).
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+", verbose_name=_("agent"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"),
+    )
+    n1 = models.PositiveIntegerField(default=0)
+    n2 = models.PositiveIntegerField(default=0)
+    n3 = models.PositiveIntegerField(default=0)
+    n4 = models.PositiveIntegerField(default=0)
+    n5 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One row per cell. Two partial constraints rather than one: a unique constraint
+            # treats NULLs as distinct, and "no agent" is a cell of its own.
+            models.UniqueConstraint(fields=["month", "agent", "organisation"],
+                                    condition=models.Q(agent__isnull=False),
+                                    name="satisfaction_one_tally_per_cell"),
+            models.UniqueConstraint(fields=["month", "organisation"],
+                                    condition=models.Q(agent__isnull=True),
+                                    name="satisfaction_one_unassigned_tally_per_cell"),
+        ]
+        indexes = [
+            # The report's read: the months of the period.
+            models.Index(fields=["month", "agent", "organisation"],
+                         name="satisfaction_tally_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agent_id} {self.organisation_id}"
+
+
 class DashboardFigures(models.Model):
     """The dashboard's figures over every request — the open backlog per status and age, the
     requests created and closed per week — as beat last computed them (one row, every

@@ -2,10 +2,13 @@
 client confirmed) and per organisation — how many, the average, and how they spread over the
 five notes. A rating counts in the month it was first given.
 
-Each figure is one aggregate query over ``SatisfactionRating``, read from its index
-``satisfaction_report`` (month, agent, organisation, note): the cost follows the ratings of
-the period, never the number of requests. A reader who does not see every request (sales
-administration) gets only the ratings of the requests the access rule shows them.
+Unfiltered (a reader who sees every request), each figure is one aggregate query over
+``SatisfactionTally``, the counts per note of each (month, agent, organisation) that
+``services.satisfaction`` keeps with every rating: the cost follows the cells of the period,
+neither the ratings nor the requests. A reader who does not see every request (sales
+administration) gets only the ratings of the requests the access rule shows them, counted
+live from ``SatisfactionRating`` and its index ``satisfaction_report`` (created_at, agent,
+organisation, note). Both give the same report, to the rating.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, Value, When
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,7 +32,12 @@ from requests_app.charts import (
     count_maximum,
     horizontal_bar_chart,
 )
-from requests_app.models import Organisation, SatisfactionRating, SatisfactionScore
+from requests_app.models import (
+    Organisation,
+    SatisfactionRating,
+    SatisfactionScore,
+    SatisfactionTally,
+)
 from requests_app.people import person_name
 from requests_app.selectors.directory import back_office_colleagues
 from requests_app.selectors.reference import reference_row
@@ -105,6 +113,24 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def month_start(first: date) -> datetime:
+    """The first instant of the month beginning on ``first``, in the portal's time zone."""
+    return datetime(first.year, first.month, 1, tzinfo=_zone())
+
+
+def month_after(first: date) -> date:
+    if first.month == 12:
+        return date(first.year + 1, 1, 1)
+    return date(first.year, first.month + 1, 1)
+
+
+def rating_month(created_at: datetime) -> date:
+    """The month a rating counts in (its ``SatisfactionTally`` cell): the first day of the
+    local month of ``created_at``, as ``_month_of`` tells the months apart."""
+    local = created_at.astimezone(_zone())
+    return date(local.year, local.month, 1)
+
+
 def _month_key(first: date) -> str:
     return f"{first.year:04d}-{first.month:02d}"
 
@@ -112,24 +138,68 @@ def _month_key(first: date) -> str:
 def _month_of(firsts: list[date]) -> Case:
     """The local month of ``created_at`` as "YYYY-MM", by comparison with the months'
     boundaries (as the SLO report does): the same SQL on SQLite and PostgreSQL."""
-    zone = _zone()
     return Case(
-        *[When(created_at__gte=datetime(first.year, first.month, 1, tzinfo=zone),
-               then=Value(_month_key(first))) for first in reversed(firsts)],
+        *[When(created_at__gte=month_start(first), then=Value(_month_key(first)))
+          for first in reversed(firsts)],
         default=Value(""), output_field=CharField(),
     )
 
 
-def _tallies(ratings: QuerySet, group: str) -> dict[Any, tuple[int, int, int, int, int]]:
+Counts = tuple[int, int, int, int, int]
+NO_RATING: Counts = (0, 0, 0, 0, 0)
+# Per month ("YYYY-MM"), per agent id, per organisation id.
+Counted = tuple[dict[Any, Counts], dict[Any, Counts], dict[Any, Counts]]
+
+
+def _tallies(ratings: QuerySet, group: str) -> dict[Any, Counts]:
+    """The ratings counted per note and per ``group``, live."""
     counted = (ratings.values(group).order_by()
                # The note itself counted (a column of the index), so that PostgreSQL reads
                # the index alone.
                .annotate(**{f"n{score}": Count("rating", filter=Q(rating=score))
                             for score in SCORES}))
+    return _by_group(counted, group)
+
+
+def _tallies_kept(cells: QuerySet, group: str) -> dict[Any, Counts]:
+    """The kept counts (``SatisfactionTally``) summed per ``group``."""
+    summed = (cells.values(group).order_by()
+              .annotate(**{f"n{score}": Sum(f"n{score}") for score in SCORES}))
+    return _by_group(summed, group)
+
+
+def _by_group(items: QuerySet, group: str) -> dict[Any, Counts]:
+    # A group without a rating left (a kept cell whose counts moved elsewhere) is no group,
+    # as the live count never has one.
     return {
         item[group]: (item["n1"], item["n2"], item["n3"], item["n4"], item["n5"])
-        for item in counted
+        for item in items
+        if item["n1"] or item["n2"] or item["n3"] or item["n4"] or item["n5"]
     }
+
+
+def _counts_live(start: datetime, end: datetime, firsts: list[date],
+                 requests: QuerySet | None) -> Counted:
+    """The period's ratings counted from the ratings themselves."""
+    ratings = SatisfactionRating.objects.filter(created_at__gte=start, created_at__lt=end)
+    if requests is not None and requests.query.has_filters():
+        ratings = ratings.filter(request_id__in=requests.values("pk"))
+    return (_tallies(ratings.annotate(month=_month_of(firsts)), "month"),
+            _tallies(ratings, "agent_id"), _tallies(ratings, "organisation_id"))
+
+
+def _counts_kept(firsts: list[date]) -> Counted:
+    """The same from the tallies: the period's months are whole months, [start, end) of
+    ``report_period``, so that the cells of its months hold exactly its ratings."""
+    cells = SatisfactionTally.objects.filter(month__gte=firsts[0], month__lte=firsts[-1])
+    per_month = {_month_key(first): counts
+                 for first, counts in _tallies_kept(cells, "month").items()}
+    return per_month, _tallies_kept(cells, "agent_id"), _tallies_kept(cells, "organisation_id")
+
+
+def _added(first: Counts, second: Counts) -> Counts:
+    return (first[0] + second[0], first[1] + second[1], first[2] + second[2],
+            first[3] + second[3], first[4] + second[4])
 
 
 def _agent_names(ids: set[int]) -> dict[int, str]:
@@ -143,28 +213,34 @@ def _agent_names(ids: set[int]) -> dict[int, str]:
     return names
 
 
-def satisfaction_report(*, at: datetime, months: int,
-                        requests: QuerySet | None = None) -> SatisfactionReport:
+def satisfaction_report(*, at: datetime, months: int, requests: QuerySet | None = None,
+                        live: bool = False) -> SatisfactionReport:
     """The last ``months`` calendar months up to the one of ``at``; ``requests`` (the
-    reader's visible requests, from the access rule) restricts it when it is filtered."""
+    reader's visible requests, from the access rule) restricts it when it is filtered.
+    Unrestricted, it reads the tallies; ``live`` counts the ratings themselves instead (the
+    tallies' check)."""
     start, end, firsts = report_period(months=months, at=at)
-    ratings = SatisfactionRating.objects.filter(created_at__gte=start, created_at__lt=end)
-    if requests is not None and requests.query.has_filters():
-        ratings = ratings.filter(request_id__in=requests.values("pk"))
-    per_month = _tallies(ratings.annotate(month=_month_of(firsts)), "month")
+    restricted = requests is not None and requests.query.has_filters()
+    per_month, per_agent, per_organisation = (
+        _counts_live(start, end, firsts, requests) if live or restricted
+        else _counts_kept(firsts))
     by_month = [
         SatisfactionRow(key=_month_key(first), label=formats.date_format(first, "F Y"),
-                        counts=per_month.get(_month_key(first), (0, 0, 0, 0, 0)))
+                        counts=per_month.get(_month_key(first), NO_RATING))
         for first in firsts
     ]
-    per_agent = _tallies(ratings, "agent_id")
     names = _agent_names({pk for pk in per_agent if pk is not None})
+    # An agent whose account was deleted since: their ratings' agent is now NULL, so the
+    # live count shows them unassigned; the tallies still hold the id, folded the same way.
+    agents: dict[int | None, Counts] = {}
+    for pk, counts in per_agent.items():
+        known = pk if pk in names else None
+        agents[known] = _added(agents.get(known, NO_RATING), counts)
     by_agent = sorted(
         (SatisfactionRow(key=str(pk or ""), label=names.get(pk, "") if pk else _("Non assignée"),
-                         counts=counts) for pk, counts in per_agent.items()),
+                         counts=counts) for pk, counts in agents.items()),
         key=lambda row: (not row.key, row.label.casefold()),
     )
-    per_organisation = _tallies(ratings, "organisation_id")
     by_organisation = sorted(
         (SatisfactionRow(key=str(pk), label=_organisation_name(pk), counts=counts)
          for pk, counts in per_organisation.items()),

@@ -5,12 +5,14 @@ every bad input a 4xx with nothing written, and no GET that rates."""
 
 from __future__ import annotations
 
+import importlib
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,8 +32,10 @@ from requests_app.models import (
     Request,
     RequestEvent,
     SatisfactionRating,
+    SatisfactionTally,
 )
 from requests_app.rules import SATISFACTION_DAYS_AFTER_CLOSING
+from requests_app.services.satisfaction import satisfaction_tallies_rebuild
 from requests_app.workflow import ConfirmationState
 from requests_app.workflow import RequestStatus as S
 from tests import factories
@@ -210,6 +214,64 @@ class TestServices:
         services.resolution_confirm(actor=client_user, request=follow_up, rating=5)
         assert dict(SatisfactionRating.objects.values_list("request_id", "rating")) == {
             proposed.pk: 2, follow_up.pk: 5}
+
+
+def tallies() -> dict[tuple, tuple[int, ...]]:
+    """The kept counts, cell by cell, with no empty cell."""
+    return {(t.month, t.agent_id, t.organisation_id): (t.n1, t.n2, t.n3, t.n4, t.n5)
+            for t in SatisfactionTally.objects.all() if t.n1 + t.n2 + t.n3 + t.n4 + t.n5}
+
+
+class TestTallies:
+    def test_a_rating_counts_in_its_cell_and_a_change_moves_it_within_the_month_first_given(
+        self, proposed, client_user, servicedesk
+    ) -> None:
+        # 00:30 on 1 June in Zurich, 22:30 on 31 May in UTC: a June rating, as the report
+        # counts months.
+        given = datetime(2026, 6, 1, 0, 30, tzinfo=ZURICH)
+        services.resolution_confirm(actor=client_user, request=proposed, at=given)
+        services.satisfaction_rate(actor=client_user, request=proposed, rating=2, at=given)
+        cell = (date(2026, 6, 1), servicedesk.pk, proposed.organisation_id)
+        assert tallies() == {cell: (0, 1, 0, 0, 0)}
+        # Changed in July: still counted in June, the month it was first given.
+        services.satisfaction_rate(actor=client_user, request=proposed, rating=5,
+                                   at=given + timedelta(days=31))
+        assert tallies() == {cell: (0, 0, 0, 0, 1)}
+        # A new word only, or the same note sent twice: the counts stay.
+        services.satisfaction_rate(actor=client_user, request=proposed, rating=5,
+                                   comment="Merci.", at=given + timedelta(days=32))
+        services.satisfaction_rate(actor=client_user, request=proposed, rating=5,
+                                   comment="Merci.", at=given + timedelta(days=32))
+        assert tallies() == {cell: (0, 0, 0, 0, 1)}
+        assert SatisfactionTally.objects.count() == 1
+
+    def test_a_refused_rating_counts_nowhere(self, proposed, client_user) -> None:
+        with pytest.raises(TransitionNotAllowed):
+            services.satisfaction_rate(actor=client_user, request=proposed, rating=4)
+        services.resolution_confirm(actor=client_user, request=proposed)
+        with pytest.raises(InvalidInput):
+            services.satisfaction_rate(actor=client_user, request=proposed, rating=6)
+        assert not SatisfactionTally.objects.exists()
+
+    def test_counting_again_from_the_ratings_gives_the_tallies_the_service_kept(
+        self, proposed, client_user, servicedesk, walk
+    ) -> None:
+        services.resolution_confirm(actor=client_user, request=proposed, rating=3)
+        services.satisfaction_rate(actor=client_user, request=proposed, rating=1)
+        other = services.request_propose_resolution(actor=servicedesk,
+                                                    request=walk(S.IN_PROGRESS),
+                                                    resolution="Corrigé.")
+        services.resolution_confirm(actor=client_user, request=other, rating=4,
+                                    at=NOW + timedelta(days=40))
+        kept = tallies()
+        assert len(kept) == 2
+        assert satisfaction_tallies_rebuild() == 2
+        assert tallies() == kept
+        # The migration that made the table counts an upgraded database's ratings the same.
+        SatisfactionTally.objects.all().delete()
+        migration = importlib.import_module("requests_app.migrations.0022_satisfaction_tally")
+        migration.backfill(django_apps, None)
+        assert tallies() == kept
 
 
 # --- the request pages ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from requests_app import services
+from requests_app.permissions import Role
 from requests_app.selectors.satisfaction import satisfaction_report
 from tests import factories
 
@@ -189,10 +190,65 @@ class TestFigures:
             response = client.get(URL)
         assert response.status_code == 200
         assert len(few) == len(many)
-        ratings = [q["sql"] for q in many.captured_queries
-                   if '"requests_app_satisfactionrating"' in q["sql"]]
-        assert len(ratings) == 3  # per month, per agent, per organisation
-        assert not [sql for sql in ratings if '"requests_app_request"' in sql]
+        read = [q["sql"] for q in many.captured_queries]
+        # The tallies, per month, per agent, per organisation: neither the ratings nor the
+        # requests counted while the reader waits.
+        assert len([sql for sql in read if '"requests_app_satisfactiontally"' in sql]) == 3
+        assert not [sql for sql in read if '"requests_app_satisfactionrating"' in sql]
+
+
+class TestTallies:
+    """The unfiltered report reads the tallies the service keeps; the filtered one counts the
+    ratings. Both must say the same, to the rating."""
+
+    def test_the_tallies_give_the_report_of_the_ratings(
+        self, frontdesk, daily, history, rate, client_user, outsider, servicedesk, servicedesk2
+    ) -> None:
+        # Changed in the following month: counted in March still, under its new note.
+        r = rate(outsider, servicedesk2, zurich(2026, 3, 31, 22), 1)
+        services.satisfaction_rate(actor=outsider, request=r, rating=4, at=zurich(2026, 4, 3))
+        # An agent who leaves (their account deleted): their ratings go unassigned. Given the
+        # request after its resolution was proposed, they wrote nothing that keeps them.
+        leaver = factories.make_agent(Role.SERVICEDESK, username="leaver")
+        with time_machine.travel(zurich(2026, 4, 20, 9), tick=False):
+            r = factories.make_request(client_user)
+            r = services.request_qualify(
+                actor=frontdesk, request=r, request_type=r.request_type, priority=r.priority,
+                module=factories.module(), version="24.1", environment="production")
+            r = services.request_start(actor=daily, request=r, assignee=servicedesk)
+            r = services.request_propose_resolution(actor=servicedesk, request=r,
+                                                    resolution="Corrigé.")
+            r = services.request_assign(actor=daily, request=r, assignee=leaver)
+            services.resolution_confirm(actor=client_user, request=r, rating=3)
+        leaver.delete()
+        for months in (1, 3, 6, 12):
+            kept = satisfaction_report(at=NOW, months=months)
+            assert kept == satisfaction_report(at=NOW, months=months, live=True)
+        report = satisfaction_report(at=NOW, months=3)
+        assert [row.counts for row in report.by_month] == [
+            (0, 0, 0, 2, 1), (0, 1, 1, 0, 1), (1, 0, 0, 0, 0)]
+        assert [row.label for row in report.by_agent][-1] == "Non assignée"
+        assert report.by_agent[-1].counts == (0, 0, 1, 0, 0)
+
+    def test_the_tally_read_costs_the_same_for_5_and_for_50_ratings(
+        self, rate, client_user, outsider, servicedesk, servicedesk2
+    ) -> None:
+        def rated(count: int) -> None:
+            for index in range(count):
+                when = zurich(2026, 1 + index % 5, 1 + index // 5, 9)
+                rate(outsider if index % 2 else client_user,
+                     servicedesk2 if index % 3 else servicedesk, when, index % 5 + 1)
+
+        rated(5)
+        satisfaction_report(at=NOW, months=6)  # the copies of the reference rows and people
+        with CaptureQueriesContext(connection) as few:
+            five = satisfaction_report(at=NOW, months=6)
+        rated(45)
+        with CaptureQueriesContext(connection) as many:
+            fifty = satisfaction_report(at=NOW, months=6)
+        assert (five.overall.total, fifty.overall.total) == (5, 50)
+        assert len(few) == len(many) == 3
+        assert fifty == satisfaction_report(at=NOW, months=6, live=True)
 
 
 class TestCsv:
@@ -243,6 +299,10 @@ def test_the_benchmark_backlog_has_ratings_the_pages_read(client, daily) -> None
                and r.agent_id == r.request.assignee_id for r in ratings)
     assert RequestEvent.objects.filter(kind=EventKind.SATISFACTION_RATED).count() == (
         ratings.count())
+    # Written past the service, counted into the tallies after: the report reads them right.
+    report = satisfaction_report(at=NOW, months=24)
+    assert report.overall.total == ratings.count()
+    assert report == satisfaction_report(at=NOW, months=24, live=True)
     client.force_login(daily)
     for url in (URL, CSV_URL, reverse("agent:dashboard")):
         assert client.get(url, {"months": 24} if url != reverse("agent:dashboard") else {}

@@ -48,10 +48,12 @@ from requests_app.models import (
     RequestEvent,
     RequestType,
     SatisfactionRating,
+    SatisfactionTally,
 )
 from requests_app.permissions import Role
 from requests_app.search import search_normalise, search_segment
 from requests_app.selectors.reference import reference_changed
+from requests_app.services.satisfaction import satisfaction_tallies_rebuild
 from requests_app.workflow import TRANSITIONS, ConfirmationState, Resolution
 from requests_app.workflow import RequestStatus as S
 from slo import engine, rollups, selectors
@@ -300,6 +302,9 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         people = self._people(rng)
         self._requests(total, rng, people)
+        # The ratings went in by COPY, past the service that counts them: their tallies,
+        # which the satisfaction report reads, counted once from them.
+        satisfaction_tallies_rebuild()
         self._vocabulary()
         self._reset_sequences()
         # The SLO report's roll-ups of every month the backlog spans, as the sweep keeps them.
@@ -540,7 +545,8 @@ class Command(BaseCommand):
         PostgreSQL would otherwise plan every page as if the tables were empty."""
         from django.core.management.color import no_style
 
-        models_written = [Request, Comment, RequestEvent, SloClock, SatisfactionRating]
+        models_written = [Request, Comment, RequestEvent, SloClock, SatisfactionRating,
+                          SatisfactionTally]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 for statement in connection.ops.sequence_reset_sql(no_style(), models_written):
