@@ -108,8 +108,11 @@ class _Rank(Expression):
         self.tsquery = tsquery
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list]:
-        return (f"ts_rank({_column(compiler, VECTOR)}, to_tsquery('{CONFIG}'::regconfig, %s))",
-                [self.tsquery])
+        # As double precision: ts_rank's real comes back to Python as the double nearest its
+        # shortest text, which the real does not equal once compared as a double, and "the
+        # next request of a search" (queue_next) compares a rank read with the ranks again.
+        return (f"ts_rank({_column(compiler, VECTOR)}, "
+                f"to_tsquery('{CONFIG}'::regconfig, %s))::double precision", [self.tsquery])
 
 
 class _TitleHits(Expression):

@@ -777,7 +777,8 @@ def test_the_queues_neighbours_cost_the_request_page_at_most_two_queries(client,
                                                                           walk):
     """Opened from a queue, the page links the requests before and after it there: both in
     one query, plus one to read its place when the order is one the queue computes (a
-    search's rank); whatever the queue's filters, and as many at 3 requests as at 30."""
+    search's rank); whatever the queue's filters, and as many at 3 requests as at 30. A
+    search on PostgreSQL first looks up the words its prefixes stand for: one more."""
     made = [walk(S.IN_PROGRESS, title=f"Clôture {n}") for n in range(3)]
     r = made[1]
     client.force_login(people["servicedesk"])
@@ -790,7 +791,8 @@ def test_the_queues_neighbours_cost_the_request_page_at_most_two_queries(client,
     few = {}
     for origin in origins:
         few[origin] = count_queries(client, f"{url}?{urlencode({'from': origin})}")
-        assert few[origin] <= alone + 2, (origin, alone, few[origin])
+        words = "?q=" in origin and connection.vendor == "postgresql"
+        assert few[origin] <= alone + 2 + words, (origin, alone, few[origin])
     html = client.get(f"{url}?from=/agent/queues/en-cours/").content.decode()
     assert "data-queue-previous" in html and "data-queue-next" in html
     for n in range(27):
